@@ -1,0 +1,59 @@
+/**
+ * The command table and the error boundary of the CLI: every failure a user can cause
+ * becomes a one-line message and an exit code, never a stack trace.
+ *
+ * Deno-specific (this folder is the CLI's; the core under src/ stays free of `Deno.*`).
+ *
+ * @module
+ */
+
+/** A CLI command: takes its arguments (after the command name), returns the exit code. */
+export type Command = (args: string[]) => Promise<number>;
+
+/** Thrown by commands for errors the user can fix; printed without a stack trace. */
+export class UsageError extends Error {
+  /** @param message one line saying what is wrong and what to do */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  info: { summary: "show the WebGPU adapter, backend and limits", load: () => import("./info.ts") },
+  bench: { summary: "benchmark kernels (matmul, attention)", load: () => import("./bench.ts") },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: deno run -A cli.ts <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n` +
+    "Run `deno run -A cli.ts <command> --help` for a command's options.";
+}
+
+/** Runs the CLI with `argv` (without the program name) and returns the exit code. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`error: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  try {
+    const { run } = await command.load();
+    return await run(rest);
+  } catch (error) {
+    console.error(`error: ${describeError(error)}`);
+    if (Deno.env.get("TRM_DEBUG")) console.error(error);
+    return 1;
+  }
+}
+
+/** One line for any thrown value; known error kinds keep their message. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] || error.name;
+  return String(error);
+}

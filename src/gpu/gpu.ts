@@ -1,0 +1,378 @@
+/**
+ * The backend boundary: one object that owns the device, the buffer pool, the pipeline
+ * and bind-group caches, the command recorder and the readback path. Ops talk to the
+ * GPU only through it.
+ *
+ * Recording model: every {@linkcode Gpu.dispatch} goes into one open compute pass of
+ * one command encoder; {@linkcode Gpu.flush} submits it. Reads and uploads flush first,
+ * so queue order always equals program order. A whole supervision step is therefore a
+ * single submit unless the caller reads something back in the middle.
+ *
+ * @module
+ */
+
+import { type AdapterSummary, type GpuDeviceOptions, requestGpuDevice } from "./device.ts";
+import { BufferPool, STORAGE_USAGE } from "./pool.ts";
+import { type DType, shapeSize, Tensor, type TypedArrayFor } from "./tensor.ts";
+
+/** Scalar parameters of one dispatch, laid out as a uniform struct: all u32 fields, then all f32. */
+export interface DispatchParams {
+  /** u32 fields, in struct order. */
+  u32?: readonly number[];
+  /** f32 fields, following the u32 ones. */
+  f32?: readonly number[];
+}
+
+/** Something a kernel binding can read or write. */
+export type Bindable = Tensor | GPUBuffer;
+
+/** Options for {@linkcode Gpu.pipeline}. */
+export interface PipelineOptions {
+  /** Entry point name; default `main`. */
+  entryPoint?: string;
+  /** WGSL `override` constants. */
+  constants?: Record<string, number>;
+}
+
+const UNIFORM_CACHE_LIMIT = 4096;
+const BIND_GROUP_CACHE_LIMIT = 16384;
+const MAP_READ = 0x1;
+const COPY_DST = 0x8;
+const UNIFORM = 0x40;
+
+/** Largest workgroup count per grid dimension WebGPU guarantees. */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/**
+ * A grid of at least `count` workgroups, folded into y when x would exceed the limit.
+ * Kernels recover the linear index as `wg.x + wg.y * num_workgroups.x`.
+ */
+export function grid(count: number): [number, number, number] {
+  if (count <= MAX_WORKGROUPS_PER_DIM) return [Math.max(1, count), 1, 1];
+  const y = Math.ceil(count / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(count / y), y, 1];
+}
+
+/**
+ * The WebGPU backend.
+ *
+ * @example
+ * ```ts ignore
+ * const gpu = await Gpu.create();
+ * const x = gpu.upload(new Float32Array([1, 2, 3]), [3]);
+ * console.log(await gpu.read(x)); // Float32Array [1, 2, 3]
+ * ```
+ */
+export class Gpu {
+  /** The WebGPU device. */
+  readonly device: GPUDevice;
+  /** Plain-data description of the adapter. */
+  readonly summary: AdapterSummary;
+  /** Pool for activations and other transient tensors. */
+  readonly pool: BufferPool;
+
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #sourceIds = new Map<string, number>();
+  readonly #objectIds = new WeakMap<object, number>();
+  #nextObjectId = 1;
+  readonly #uniforms = new Map<string, { buffer: GPUBuffer; generation: number }>();
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #pending = 0;
+  #generation = 0;
+  readonly #errors: string[] = [];
+  #lost: string | null = null;
+  /** Dispatches recorded since creation (for tests and benchmarks). */
+  dispatchCount = 0;
+
+  private constructor(device: GPUDevice, summary: AdapterSummary) {
+    this.device = device;
+    this.summary = summary;
+    this.pool = new BufferPool(device);
+    device.addEventListener("uncapturederror", (event) => {
+      this.#errors.push(String((event as GPUUncapturedErrorEvent).error?.message ?? event));
+    });
+    device.lost.then((info) => {
+      this.#lost = `GPU device lost (${info.reason}): ${info.message}`;
+    });
+  }
+
+  /** Acquires an adapter and device. Throws {@linkcode GpuUnavailableError} with advice when there is none. */
+  static async create(options: GpuDeviceOptions = {}): Promise<Gpu> {
+    const { device, summary } = await requestGpuDevice(options);
+    return new Gpu(device, summary);
+  }
+
+  /** Tuning family of the adapter. */
+  get profile(): "cpu" | "gpu" {
+    return this.summary.profile;
+  }
+
+  // ---- tensors ---------------------------------------------------------------------
+
+  /** A pooled tensor with undefined contents. */
+  empty(shape: readonly number[], dtype: DType = "f32"): Tensor {
+    return new Tensor(this.pool.acquire(shapeSize(shape) * 4), shape, dtype, this);
+  }
+
+  /** A pooled tensor of zeros (cleared on the GPU, in recording order). */
+  zeros(shape: readonly number[], dtype: DType = "f32"): Tensor {
+    const t = this.empty(shape, dtype);
+    this.clear(t);
+    return t;
+  }
+
+  /** A pooled tensor holding `data`. */
+  upload<D extends DType = "f32">(
+    data: ArrayLike<number>,
+    shape: readonly number[] = [data.length],
+    dtype?: D,
+  ): Tensor {
+    const kind = dtype ?? "f32";
+    if (shapeSize(shape) !== data.length) {
+      throw new RangeError(`upload: ${data.length} values for shape [${shape}]`);
+    }
+    const t = this.empty(shape, kind);
+    this.write(t, data);
+    return t;
+  }
+
+  /** Overwrites a tensor's contents from the CPU, after all work recorded so far. */
+  write(tensor: Tensor, data: ArrayLike<number>): void {
+    const typed = toTyped(data, tensor.dtype);
+    if (typed.length !== tensor.size) {
+      throw new RangeError(`write: ${typed.length} values into a tensor of ${tensor.size}`);
+    }
+    this.flush();
+    this.device.queue.writeBuffer(tensor.buffer, 0, typed as Float32Array<ArrayBuffer>);
+  }
+
+  /** BufferOwner: takes a released tensor's buffer back. */
+  releaseBuffer(buffer: GPUBuffer): void {
+    this.pool.release(buffer);
+  }
+
+  // ---- pipelines and dispatch ------------------------------------------------------
+
+  /** A compute pipeline for WGSL `source`, compiled once per (source, entry point, constants). */
+  pipeline(source: string, options: PipelineOptions = {}): GPUComputePipeline {
+    let sourceId = this.#sourceIds.get(source);
+    if (sourceId === undefined) this.#sourceIds.set(source, sourceId = this.#sourceIds.size + 1);
+    const entryPoint = options.entryPoint ?? "main";
+    const constants = options.constants ?? {};
+    const constKey = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(",");
+    const key = `${sourceId}|${entryPoint}|${constKey}`;
+    let pipeline = this.#pipelines.get(key);
+    if (!pipeline) {
+      const module = this.device.createShaderModule({ code: source });
+      pipeline = this.device.createComputePipeline({
+        layout: "auto",
+        compute: { module, entryPoint, constants },
+      });
+      this.#pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /**
+   * Records one dispatch. Binding 0 is the uniform `params` struct when given; the
+   * storage buffers follow as bindings 1, 2, … (or 0, 1, … without params).
+   */
+  dispatch(
+    pipeline: GPUComputePipeline,
+    buffers: readonly Bindable[],
+    workgroups: readonly [number, number?, number?],
+    params?: DispatchParams,
+  ): void {
+    this.#checkUsable();
+    const entries: GPUBufferBinding[] = [];
+    if (params) entries.push({ buffer: this.#uniform(params) });
+    for (const b of buffers) {
+      const buffer = b instanceof Tensor ? b.buffer : b;
+      if (b instanceof Tensor && b.released) {
+        throw new Error("dispatch: a tensor was used after release()");
+      }
+      entries.push({ buffer });
+    }
+    const bindGroup = this.#bindGroup(pipeline, entries);
+    const pass = this.#computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = workgroups;
+    if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    this.#pending++;
+    this.dispatchCount++;
+  }
+
+  /** Records a zero-fill of a tensor. */
+  clear(tensor: Tensor): void {
+    this.#endPass();
+    this.#encoderNow().clearBuffer(tensor.buffer, 0, Math.ceil(tensor.byteLength / 4) * 4);
+    this.#pending++;
+  }
+
+  /** Records a buffer-to-buffer copy of `bytes` bytes (default: all of `src`'s data). */
+  copy(src: Tensor, dst: Tensor, bytes = src.byteLength, srcOffset = 0, dstOffset = 0): void {
+    this.#endPass();
+    this.#encoderNow().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+    this.#pending++;
+  }
+
+  /** Submits everything recorded so far (nothing when nothing was recorded). */
+  flush(): void {
+    if (!this.#encoder) return;
+    this.#endPass();
+    const encoder = this.#encoder;
+    this.#encoder = null;
+    if (this.#pending === 0) return;
+    this.#pending = 0;
+    this.device.queue.submit([encoder.finish()]);
+    this.#generation++;
+  }
+
+  /** Submits and waits until the GPU is idle; throws if any GPU error was reported. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.#throwErrors();
+  }
+
+  /** Reads a tensor back to the CPU (one submit, one map; keep these rare). */
+  async read<D extends DType>(tensor: Tensor & { dtype: D }): Promise<TypedArrayFor<D>>;
+  async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array>;
+  async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    const bytes = Math.max(4, tensor.byteLength);
+    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    this.#endPass();
+    this.#encoderNow().copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
+    this.#pending++;
+    this.flush();
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */);
+      const copy = staging.getMappedRange().slice(0, tensor.byteLength);
+      staging.unmap();
+      this.#throwErrors();
+      if (tensor.dtype === "i32") return new Int32Array(copy);
+      if (tensor.dtype === "u32") return new Uint32Array(copy);
+      return new Float32Array(copy);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Reads several tensors with one submit and one wait. */
+  async readMany(tensors: readonly Tensor[]): Promise<(Float32Array | Int32Array | Uint32Array)[]> {
+    return await Promise.all(tensors.map((t) => this.read(t)));
+  }
+
+  /** Frees cached pipelines' uniforms and pooled buffers, then destroys the device. */
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    for (const { buffer } of this.#uniforms.values()) buffer.destroy();
+    this.#uniforms.clear();
+    this.#bindGroups.clear();
+    this.device.destroy();
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  #checkUsable(): void {
+    if (this.#lost) throw new Error(this.#lost);
+  }
+
+  #throwErrors(): void {
+    if (this.#lost) throw new Error(this.#lost);
+    if (this.#errors.length > 0) {
+      const message = this.#errors.splice(0).join("\n");
+      throw new Error(`WebGPU reported an error: ${message}`);
+    }
+  }
+
+  #encoderNow(): GPUCommandEncoder {
+    return this.#encoder ??= this.device.createCommandEncoder();
+  }
+
+  #computePass(): GPUComputePassEncoder {
+    return this.#pass ??= this.#encoderNow().beginComputePass();
+  }
+
+  #endPass(): void {
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
+  }
+
+  #id(object: object): number {
+    let id = this.#objectIds.get(object);
+    if (id === undefined) this.#objectIds.set(object, id = this.#nextObjectId++);
+    return id;
+  }
+
+  #uniform(params: DispatchParams): GPUBuffer {
+    const u = params.u32 ?? [];
+    const f = Float32Array.from(params.f32 ?? []);
+    const key = `${u.join(",")}|${Array.from(new Uint32Array(f.buffer)).join(",")}`;
+    const hit = this.#uniforms.get(key);
+    if (hit) {
+      hit.generation = this.#generation;
+      // Refresh LRU position.
+      this.#uniforms.delete(key);
+      this.#uniforms.set(key, hit);
+      return hit.buffer;
+    }
+    const words = Math.max(4, Math.ceil((u.length + f.length) / 4) * 4);
+    const buffer = this.device.createBuffer({
+      size: words * 4,
+      usage: UNIFORM,
+      mappedAtCreation: true,
+    });
+    const range = buffer.getMappedRange();
+    new Uint32Array(range).set(u.map((v) => v >>> 0));
+    new Float32Array(range, u.length * 4, f.length).set(f);
+    buffer.unmap();
+    this.#uniforms.set(key, { buffer, generation: this.#generation });
+    this.#evictUniforms();
+    return buffer;
+  }
+
+  /** Drops the least recently used uniforms that no unsubmitted command can still reference. */
+  #evictUniforms(): void {
+    if (this.#uniforms.size <= UNIFORM_CACHE_LIMIT) return;
+    for (const [key, entry] of this.#uniforms) {
+      if (this.#uniforms.size <= UNIFORM_CACHE_LIMIT / 2) break;
+      if (entry.generation >= this.#generation) continue; // used by the open recording
+      // Destroy is deferred by the implementation until submitted work using it completes.
+      entry.buffer.destroy();
+      this.#uniforms.delete(key);
+    }
+    this.#bindGroups.clear();
+  }
+
+  #bindGroup(pipeline: GPUComputePipeline, entries: GPUBufferBinding[]): GPUBindGroup {
+    let key = String(this.#id(pipeline));
+    for (const e of entries) key += `,${this.#id(e.buffer)}`;
+    let group = this.#bindGroups.get(key);
+    if (!group) {
+      if (this.#bindGroups.size >= BIND_GROUP_CACHE_LIMIT) this.#bindGroups.clear();
+      group = this.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: entries.map((resource, binding) => ({ binding, resource })),
+      });
+      this.#bindGroups.set(key, group);
+    }
+    return group;
+  }
+}
+
+function toTyped(data: ArrayLike<number>, dtype: DType): Float32Array | Int32Array | Uint32Array {
+  if (dtype === "f32") return data instanceof Float32Array ? data : Float32Array.from(data);
+  if (dtype === "i32") return data instanceof Int32Array ? data : Int32Array.from(data);
+  return data instanceof Uint32Array ? data : Uint32Array.from(data);
+}
+
+export { GpuUnavailableError } from "./device.ts";
+export type { AdapterSummary, GpuDeviceOptions } from "./device.ts";
+export { STORAGE_USAGE, Tensor };

@@ -1,0 +1,23 @@
+/**
+ * The WebGPU backend: device acquisition, tensors, the buffer pool, pipelines,
+ * recording and readback. Free of `Deno.*`.
+ *
+ * @module
+ */
+export {
+  type Bindable,
+  type DispatchParams,
+  Gpu,
+  grid,
+  MAX_WORKGROUPS_PER_DIM,
+  type PipelineOptions,
+} from "./gpu.ts";
+export {
+  type AdapterProfile,
+  type AdapterSummary,
+  detectProfile,
+  type GpuDeviceOptions,
+  GpuUnavailableError,
+} from "./device.ts";
+export { bucketSize, BufferPool } from "./pool.ts";
+export { type DType, shapeSize, Tensor, type TypedArrayFor } from "./tensor.ts";
