@@ -1,7 +1,292 @@
-/** Placeholder until implemented. @module */
+/**
+ * `cli.ts bench matmul|attention|all`: times the hot kernels at TRM's shapes, optionally
+ * next to PyTorch on the CPU (tools/bench_torch.py) for a ratio.
+ *
+ * Timing: one warm-up dispatch (pipeline compile and first-touch excluded) and a sync,
+ * then `repeat` dispatches recorded back to back and one sync; time / repeat per call.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Gpu } from "../gpu/gpu.ts";
+import type { Tensor } from "../gpu/tensor.ts";
+import { matmul } from "../ops/matmul.ts";
+import { attentionBackward, attentionForward } from "../ops/attention.ts";
 import { UsageError } from "./main.ts";
 
-/** Runs the command. */
-export function run(_args: string[]): Promise<number> {
-  return Promise.reject(new UsageError("not implemented yet"));
+const HELP = `Usage: deno run -A cli.ts bench matmul|attention|all [options]
+
+Options:
+  --json        one JSON object per line
+  --vs-torch    also run tools/bench_torch.py (PyTorch, CPU, fp32) and print the ratio
+  --repeat N    timed calls per shape (default: enough for ~1 s, at least 1)`;
+
+/** One measurement, printed as one line. */
+export interface BenchResult {
+  /** "matmul", "attention_forward" or "attention_backward". */
+  op: string;
+  /** Shape fields (m, n, k, trans or b, s, h, hd). */
+  [field: string]: string | number;
+}
+
+interface Case {
+  op: string;
+  shape: Record<string, string | number>;
+  flops: number;
+  /** Allocates inputs; returns the call to time and a cleanup. */
+  setup(gpu: Gpu): { call: () => void; done: () => void };
+}
+
+/** The matmul shapes: 512³ and TRM's forward projections at M = 64·97. */
+export const MATMUL_SHAPES: readonly { m: number; n: number; k: number; trans: "NN" | "NT" }[] = [
+  { m: 512, n: 512, k: 512, trans: "NN" },
+  ...[512, 1536].flatMap((k) =>
+    [512, 1536].map((n) => ({ m: 64 * 97, n, k, trans: "NT" as const }))
+  ),
+];
+
+/** The attention shapes: Sudoku batch and one maze-length sequence. */
+export const ATTENTION_SHAPES: readonly { b: number; s: number; h: number; hd: number }[] = [
+  { b: 64, s: 97, h: 8, hd: 64 },
+  { b: 1, s: 916, h: 8, hd: 64 },
+];
+
+function fill(gpu: Gpu, shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    data[i] = x / 4294967296 - 0.5;
+  }
+  return gpu.upload(data, shape);
+}
+
+function matmulCases(): Case[] {
+  return MATMUL_SHAPES.map(({ m, n, k, trans }) => ({
+    op: "matmul",
+    shape: { m, n, k, trans },
+    flops: 2 * m * n * k,
+    setup(gpu) {
+      const a = fill(gpu, [m, k], 1);
+      const b = fill(gpu, trans === "NT" ? [n, k] : [k, n], 2);
+      const c = gpu.empty([m, n]);
+      return {
+        call: () => matmul(gpu, a, b, { transB: trans === "NT", out: c }),
+        done: () => [a, b, c].forEach((t) => t.release()),
+      };
+    },
+  }));
+}
+
+function attentionCases(): Case[] {
+  const cases: Case[] = [];
+  for (const { b, s, h, hd } of ATTENTION_SHAPES) {
+    const forwardFlops = 4 * b * h * s * s * hd;
+    const shape = { b, s, h, hd };
+    cases.push({
+      op: "attention_forward",
+      shape,
+      flops: forwardFlops,
+      setup(gpu) {
+        const qkv = fill(gpu, [b, s, 3 * h * hd], 3);
+        return {
+          call: () => {
+            const r = attentionForward(gpu, qkv, { numHeads: h });
+            r.out.release();
+            r.lse.release();
+          },
+          done: () => qkv.release(),
+        };
+      },
+    });
+    cases.push({
+      op: "attention_backward",
+      shape,
+      // Five S×S×hd products (scores, dP, dS·K, dSᵀ·Q, Pᵀ·dO) against the forward's two.
+      flops: 2.5 * forwardFlops,
+      setup(gpu) {
+        const qkv = fill(gpu, [b, s, 3 * h * hd], 3);
+        const dOut = fill(gpu, [b, s, h * hd], 4);
+        const { out, lse } = attentionForward(gpu, qkv, { numHeads: h });
+        return {
+          call: () => attentionBackward(gpu, qkv, out, lse, dOut, { numHeads: h }).release(),
+          done: () => [qkv, dOut, out, lse].forEach((t) => t.release()),
+        };
+      },
+    });
+  }
+  return cases;
+}
+
+async function measure(
+  gpu: Gpu,
+  c: Case,
+  repeat: number | undefined,
+): Promise<{ ms: number; gflops: number }> {
+  const { call, done } = c.setup(gpu);
+  try {
+    const w0 = performance.now();
+    call(); // compiles the pipeline and touches the buffers
+    await gpu.sync();
+    call();
+    await gpu.sync();
+    const warm = performance.now() - w0;
+    const reps = repeat ?? Math.max(1, Math.min(50, Math.round(1000 / Math.max(warm / 2, 1e-3))));
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) call();
+    await gpu.sync();
+    const ms = (performance.now() - t0) / reps;
+    return { ms, gflops: c.flops / (ms * 1e6) };
+  } finally {
+    done();
+  }
+}
+
+function shapeKey(op: string, shape: Record<string, string | number>): string {
+  return `${op}|${Object.entries(shape).map(([k, v]) => `${k}=${v}`).join(",")}`;
+}
+
+function shapeText(shape: Record<string, string | number>): string {
+  if ("m" in shape) return `${shape.m}x${shape.n}x${shape.k} ${shape.trans}`;
+  return `B=${shape.b} S=${shape.s} H=${shape.h} hd=${shape.hd}`;
+}
+
+/** Finds a Python with torch: /usr/bin/python3 first (a pyenv shim may lack torch). */
+async function findTorchPython(): Promise<string | null> {
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    try {
+      const r = await new Deno.Command(py, {
+        args: ["-c", "import torch"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (r.success) return py;
+    } catch { /* not installed */ }
+  }
+  return null;
+}
+
+async function runTorch(
+  ops: string[],
+  repeat: number | undefined,
+): Promise<Map<string, BenchResult> | string> {
+  const py = await findTorchPython();
+  if (!py) {
+    return "torch comparison skipped: no python3 with torch found (apt-get install python3-torch)";
+  }
+  const script = new URL("../../tools/bench_torch.py", import.meta.url).pathname;
+  const args = [script, "--ops", ops.join(",")];
+  if (repeat !== undefined) args.push("--repeat", String(repeat));
+  const r = await new Deno.Command(py, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!r.success) {
+    const err = new TextDecoder().decode(r.stderr).trim().split("\n").pop() ?? "";
+    return `torch comparison failed: ${err}`;
+  }
+  const results = new Map<string, BenchResult>();
+  for (const line of new TextDecoder().decode(r.stdout).split("\n")) {
+    if (!line.trim().startsWith("{")) continue;
+    const obj = JSON.parse(line) as BenchResult;
+    const { op, gflops: _g, ms: _m, impl: _i, adapter: _a, threads: _t, ...shape } = obj;
+    results.set(shapeKey(String(op), shape as Record<string, string | number>), obj);
+  }
+  return results;
+}
+
+/** Runs `bench`; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        "vs-torch": { type: "boolean" },
+        repeat: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see bench --help)`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const what = positionals[0] ?? "all";
+  if (positionals.length > 1 || !["matmul", "attention", "all"].includes(what)) {
+    throw new UsageError(
+      `bench: expected matmul, attention or all, got "${positionals.join(" ")}"`,
+    );
+  }
+  let repeat: number | undefined;
+  if (values.repeat !== undefined) {
+    repeat = Number(values.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1) {
+      throw new UsageError(`--repeat must be an integer ≥ 1, got "${values.repeat}"`);
+    }
+  }
+  const ops = what === "all" ? ["matmul", "attention"] : [what];
+  const cases = [
+    ...(ops.includes("matmul") ? matmulCases() : []),
+    ...(ops.includes("attention") ? attentionCases() : []),
+  ];
+
+  // Torch first, so both sides do not compete for the CPU.
+  let torch: Map<string, BenchResult> | null = null;
+  if (values["vs-torch"]) {
+    const t = await runTorch(ops, repeat);
+    if (typeof t === "string") console.error(t);
+    else torch = t;
+  }
+
+  const gpu = await Gpu.create();
+  try {
+    const adapter = gpu.summary.description || gpu.summary.vendor;
+    if (!values.json) {
+      const head = ["op", "shape", "ms", "GFLOP/s"];
+      if (torch) head.push("torch GFLOP/s", "ratio");
+      console.log(`adapter: ${adapter} (profile ${gpu.profile})`);
+      console.log(head.join("\t"));
+    }
+    for (const c of cases) {
+      const { ms, gflops } = await measure(gpu, c, repeat);
+      const ref = torch?.get(shapeKey(c.op, c.shape));
+      const result: BenchResult = {
+        op: c.op,
+        ...c.shape,
+        gflops: round(gflops),
+        ms: round(ms),
+        adapter,
+        impl: "webgpu",
+      };
+      if (ref) {
+        if (values.json) console.log(JSON.stringify(ref));
+        result.torch_gflops = Number(ref.gflops);
+        result.ratio = round(gflops / Number(ref.gflops), 4);
+      }
+      if (values.json) {
+        console.log(JSON.stringify(result));
+      } else {
+        const row = [c.op, shapeText(c.shape), round(ms).toString(), round(gflops).toString()];
+        if (torch) {
+          row.push(
+            ref ? String(ref.gflops) : "-",
+            ref ? `${round(gflops / Number(ref.gflops), 4)}` : "-",
+          );
+        }
+        console.log(row.join("\t"));
+      }
+    }
+  } finally {
+    gpu.destroy();
+  }
+  return 0;
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }

@@ -1,7 +1,129 @@
-/** Placeholder until implemented. @module */
+/**
+ * `cli.ts info`: the Deno version, the WebGPU adapter, the backend, the device limits and
+ * the adapter features, as text or one JSON object.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Gpu } from "../gpu/gpu.ts";
 import { UsageError } from "./main.ts";
 
-/** Runs the command. */
-export function run(_args: string[]): Promise<number> {
-  return Promise.reject(new UsageError("not implemented yet"));
+const HELP = `Usage: deno run -A cli.ts info [--json]
+
+Shows the Deno version, the WebGPU adapter (vendor, architecture, description, device,
+fallback flag, tuning profile), the backend, the device limits and the adapter features.
+
+Options:
+  --json   print one JSON object instead of text`;
+
+/** What `info` reports. */
+export interface InfoReport {
+  /** Deno, V8 and TypeScript versions. */
+  deno: { deno: string; v8: string; typescript: string };
+  /** Adapter summary without limits and features (those are listed separately). */
+  adapter: {
+    vendor: string;
+    architecture: string;
+    description: string;
+    device: string;
+    isFallbackAdapter: boolean;
+    profile: "cpu" | "gpu";
+  };
+  /** Backend name and where it came from. */
+  backend: { name: string; source: string };
+  /** Every limit of the device as granted. */
+  limits: Record<string, number>;
+  /** Adapter features. */
+  features: string[];
+}
+
+/** Collects the report from a live GPU. */
+export function collectInfo(gpu: Gpu): InfoReport {
+  const s = gpu.summary;
+  const limits: Record<string, number> = {};
+  const deviceLimits = gpu.device.limits as unknown as Record<string, unknown>;
+  // The limits are prototype getters, so walk the prototype chain's keys.
+  for (const key in deviceLimits) {
+    const v = deviceLimits[key];
+    if (typeof v === "number") limits[key] = v;
+  }
+  return {
+    deno: { ...Deno.version },
+    adapter: {
+      vendor: s.vendor,
+      architecture: s.architecture,
+      description: s.description,
+      device: s.device,
+      isFallbackAdapter: s.isFallbackAdapter,
+      profile: s.profile,
+    },
+    backend: detectBackend(),
+    limits,
+    features: s.features,
+  };
+}
+
+/**
+ * The backend Deno's wgpu uses: DENO_WEBGPU_BACKEND when set; otherwise wgpu picks one
+ * (Vulkan when a Vulkan driver such as lavapipe is installed, else GL/EGL on Linux), which
+ * the adapter does not report, so it is given as "auto".
+ */
+function detectBackend(): { name: string; source: string } {
+  const env = Deno.env.get("DENO_WEBGPU_BACKEND");
+  if (env) return { name: env, source: "DENO_WEBGPU_BACKEND" };
+  const vulkanIcds = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"];
+  let vulkan = false;
+  for (const dir of vulkanIcds) {
+    try {
+      for (const _ of Deno.readDirSync(dir)) vulkan = true;
+    } catch { /* no such directory */ }
+  }
+  const guess = Deno.build.os === "linux"
+    ? (vulkan ? "vulkan (Vulkan ICD present)" : "gl (no Vulkan ICD)")
+    : "native";
+  return { name: "auto", source: `wgpu default; likely ${guess}` };
+}
+
+/** Runs `info`; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see info --help)`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const gpu = await Gpu.create(); // GpuUnavailableError → one line, exit 1 (main.ts)
+  try {
+    const report = collectInfo(gpu);
+    if (values.json) {
+      console.log(JSON.stringify(report));
+      return 0;
+    }
+    const a = report.adapter;
+    const lines = [
+      `Deno        ${report.deno.deno} (V8 ${report.deno.v8}, TypeScript ${report.deno.typescript})`,
+      `Adapter     ${a.description || "(no description)"}`,
+      `  vendor ${a.vendor || "-"}, architecture ${a.architecture || "-"}, device ${
+        a.device || "-"
+      }`,
+      `  fallback adapter: ${a.isFallbackAdapter}, kernel profile: ${a.profile}`,
+      `Backend     ${report.backend.name} (${report.backend.source})`,
+      "Limits",
+      ...Object.entries(report.limits).map(([k, v]) => `  ${k.padEnd(44)} ${v}`),
+      `Features    ${report.features.join(", ") || "(none)"}`,
+    ];
+    console.log(lines.join("\n"));
+    return 0;
+  } finally {
+    gpu.destroy();
+  }
 }

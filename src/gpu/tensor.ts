@@ -92,6 +92,20 @@ export class Tensor {
     return new Tensor(this.buffer, shape, this.dtype, null);
   }
 
+  /**
+   * Moves ownership of the buffer into a tensor of another shape (same size): releasing
+   * the result returns the buffer; this tensor must not be used afterwards.
+   */
+  reshapeOwned(shape: readonly number[]): Tensor {
+    if (this.#released) throw new Error("reshapeOwned: tensor already released");
+    if (shapeSize(shape) !== this.size) {
+      throw new RangeError(`cannot reshape [${this.shape}] to [${shape}]`);
+    }
+    const moved = new Tensor(this.buffer, shape, this.dtype, this.#owner);
+    this.#released = true;
+    return moved;
+  }
+
   /** Gives the buffer back to the pool. Later GPU work already recorded still sees the data. */
   release(): void {
     if (this.#released) return;

@@ -1,0 +1,363 @@
+/**
+ * `TinyRecursiveModel`: the user's API over the GPU recursion — deep supervision,
+ * prediction with per-example halting, and explicit one-step calls for training loops
+ * and serving.
+ *
+ * @module
+ */
+import { Gpu } from "../gpu/gpu.ts";
+import type { Tensor } from "../gpu/tensor.ts";
+import { gatherRows } from "../ops/gather.ts";
+import { argmax } from "../ops/reduce.ts";
+import { ropeTable, type RopeTable } from "../ops/rope.ts";
+import { derivedSizes, type ModelConfig, type ModelConfigInput, parseModelConfig } from "./config.ts";
+import type { GradMap, NetContext, NetShape, TensorMap } from "./net.ts";
+import { countParameters, initialValues, type ParamSpec, paramSpecs } from "./params.ts";
+import {
+  type Carry,
+  embedInputs,
+  initialCarry,
+  stepBackward,
+  stepForward,
+  type StepOutputs,
+  type StepTape,
+} from "./recursion.ts";
+
+/** Token ids: rows of grid tokens, or a flat Int32Array of `batch × seqLen`. */
+export type TokenInput = Int32Array | readonly (readonly number[])[];
+
+/** Options of {@linkcode TinyRecursiveModel.create}. */
+export interface CreateOptions {
+  /** Backend to use; default: a new {@linkcode Gpu}. */
+  gpu?: Gpu;
+  /** Initialisation seed. */
+  seed?: number;
+  /** Initial tensor values by name (e.g. from a checkpoint); missing ones are initialised. */
+  values?: Map<string, Float32Array>;
+}
+
+/** Result of {@linkcode TinyRecursiveModel.forwardWithDeepSupervision}. */
+export interface DeepSupervisionResult {
+  /** Per supervision step, logits [B·L·V] (row-major [B, L, V]). */
+  predictions: Float32Array[];
+  /** Per supervision step, halting probability sigmoid(q_halt) per example [B]. */
+  haltProbs: Float32Array[];
+  /** Per supervision step, the RMS norms of y and z per example (what the user's README plots). */
+  intermediates: { yNorm: Float32Array; zNorm: Float32Array }[];
+}
+
+/** Result of {@linkcode TinyRecursiveModel.predict}. */
+export interface PredictResult {
+  /** Predicted token ids [B, L], row-major. */
+  predictions: Int32Array;
+  /** 1-based supervision step at which each example stopped. */
+  exitSteps: Int32Array;
+  /** Halting probability at the exit step. */
+  haltProbs: Float32Array;
+  /** With `trace`: each example's predictions after every step it ran (tokens [L] per step). */
+  trace?: Int32Array[][];
+}
+
+/** Options of {@linkcode TinyRecursiveModel.predict}. */
+export interface PredictOptions {
+  /** Cap on supervision steps (default: config.maxSupervisionSteps). */
+  maxRefinementSteps?: number;
+  /** Stop an example once sigmoid(q_halt) exceeds this (default 0.9); 1 or more never halts early. */
+  haltThreshold?: number;
+  /** Puzzle identifiers [B] (default 0). */
+  puzzleIds?: Int32Array;
+  /** Record the predictions after every step. */
+  trace?: boolean;
+}
+
+/**
+ * The Tiny Recursive Model on WebGPU.
+ *
+ * @example
+ * ```ts ignore
+ * import { presets, TinyRecursiveModel } from "@trm/tiny-recursive-model";
+ * const model = await TinyRecursiveModel.create(presets.sudokuMlp);
+ * console.log(model.numParameters()); // 5028866
+ * const { predictions, exitSteps } = await model.predict(inputs, { haltThreshold: 0.9 });
+ * ```
+ */
+export class TinyRecursiveModel {
+  /** The validated configuration. */
+  readonly config: ModelConfig;
+  /** The backend the weights live on. */
+  readonly gpu: Gpu;
+  /** Every tensor by official name (weights, init vectors, puzzle embeddings). */
+  readonly weights: TensorMap;
+  /** Gradients of the trainable tensors (allocated on first use). */
+  #grads: GradMap | null = null;
+  #rope: RopeTable | undefined;
+
+  private constructor(config: ModelConfig, gpu: Gpu, weights: TensorMap) {
+    this.config = config;
+    this.gpu = gpu;
+    this.weights = weights;
+    if (!config.useMlpMixer && config.posEncoding === "rope") {
+      const { headDim, totalSeqLen } = derivedSizes(config);
+      this.#rope = ropeTable(gpu, { seqLen: totalSeqLen, headDim, base: config.ropeBase });
+    }
+  }
+
+  /** Creates a model with the official initialisation (or the given values). */
+  static async create(config: ModelConfigInput, options: CreateOptions = {}): Promise<TinyRecursiveModel> {
+    const parsed = parseModelConfig(config);
+    if (parsed.posEncoding === "learned") {
+      throw new Error('posEncoding "learned" is not implemented yet; use "rope" or "none"');
+    }
+    const gpu = options.gpu ?? await Gpu.create();
+    const init = initialValues(parsed, options.seed ?? 0);
+    const weights: TensorMap = new Map();
+    for (const spec of paramSpecs(parsed)) {
+      const given = options.values?.get(spec.name);
+      const data = given ?? init.get(spec.name)!;
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (data.length !== size) {
+        throw new Error(`tensor ${spec.name}: ${data.length} values, expected shape [${spec.shape}]`);
+      }
+      const t = gpu.empty(spec.shape);
+      gpu.write(t, data);
+      weights.set(spec.name, t);
+    }
+    return new TinyRecursiveModel(parsed, gpu, weights);
+  }
+
+  /** Trainable parameter count, as PyTorch's `model.parameters()` counts it. */
+  numParameters(): number {
+    return countParameters(this.config);
+  }
+
+  /** Every tensor's spec (name, shape, role). */
+  specs(): ParamSpec[] {
+    return paramSpecs(this.config);
+  }
+
+  /** Gradient tensors of the trainable parameters, zero on first allocation. */
+  get grads(): GradMap {
+    if (!this.#grads) {
+      this.#grads = new Map();
+      for (const spec of paramSpecs(this.config)) {
+        if (spec.trainable) this.#grads.set(spec.name, this.gpu.zeros(spec.shape));
+      }
+    }
+    return this.#grads;
+  }
+
+  /** Sets every gradient to zero (recorded on the GPU). */
+  zeroGrads(): void {
+    for (const g of this.grads.values()) this.gpu.clear(g);
+  }
+
+  /** The context the recursion functions take. */
+  context(dropoutSeed?: number): NetContext {
+    return { gpu: this.gpu, config: this.config, weights: this.weights, rope: this.#rope, dropoutSeed };
+  }
+
+  /** Uploads token ids (validated) as an i32 tensor [B, L]. */
+  uploadTokens(inputs: TokenInput): Tensor {
+    const L = this.config.seqLen;
+    let flat: Int32Array;
+    if (inputs instanceof Int32Array) flat = inputs;
+    else {
+      flat = new Int32Array(inputs.length * L);
+      inputs.forEach((row, b) => {
+        if (row.length !== L) throw new RangeError(`input row ${b} has ${row.length} tokens, expected ${L}`);
+        flat.set(row, b * L);
+      });
+    }
+    if (flat.length === 0 || flat.length % L !== 0) {
+      throw new RangeError(`inputs hold ${flat.length} tokens, not a multiple of seqLen ${L}`);
+    }
+    for (let i = 0; i < flat.length; i++) {
+      if (!(flat[i] >= 0 && flat[i] < this.config.vocabSize)) {
+        throw new RangeError(`token ${flat[i]} at index ${i} is outside the vocabulary [0, ${this.config.vocabSize})`);
+      }
+    }
+    return this.gpu.upload(flat, [flat.length / L, L], "i32");
+  }
+
+  /** Uploads puzzle identifiers [B] (default zeros), validated against the table size. */
+  uploadPuzzleIds(batch: number, puzzleIds?: Int32Array): Tensor | undefined {
+    if (this.config.puzzleEmbLen === 0) return undefined;
+    const ids = puzzleIds ?? new Int32Array(batch);
+    if (ids.length !== batch) throw new RangeError(`${ids.length} puzzle ids for a batch of ${batch}`);
+    for (const id of ids) {
+      if (!(id >= 0 && id < this.config.numPuzzleIdentifiers)) {
+        throw new RangeError(`puzzle id ${id} outside [0, ${this.config.numPuzzleIdentifiers})`);
+      }
+    }
+    return this.gpu.upload(ids, [batch], "i32");
+  }
+
+  /** Shapes for a batch of `batch` examples. */
+  shape(batch: number): NetShape {
+    return { batch, seq: derivedSizes(this.config).totalSeqLen };
+  }
+
+  /** Embeds uploaded ids: x [B, S, D]. */
+  embed(ids: Tensor, puzzleIds?: Tensor): Tensor {
+    return embedInputs(this.context(), ids, puzzleIds);
+  }
+
+  /** A fresh carry (y, z = the fixed init vectors) for `batch` examples. */
+  initialCarry(batch: number): Carry {
+    return initialCarry(this.context(), this.shape(batch));
+  }
+
+  /**
+   * One supervision step with an explicit carry (the official slot loop and serving use
+   * this). The carry is read, not consumed; the result holds a new one.
+   */
+  step(x: Tensor, carry: Carry, options: { withGrad?: boolean; ids?: Tensor; dropoutSeed?: number } = {}): StepOutputs {
+    const batch = x.shape[0];
+    return stepForward(this.context(options.dropoutSeed), this.shape(batch), x, carry, options.withGrad ?? false, options.ids);
+  }
+
+  /**
+   * Backward of a step run with gradient: adds into {@linkcode TinyRecursiveModel.grads};
+   * returns puzzle-embedding row gradients [B, D] when the model has a puzzle prefix.
+   */
+  backward(tape: StepTape, dLogits: Tensor, dq: Tensor, dropoutSeed?: number): Tensor | undefined {
+    return stepBackward(this.context(dropoutSeed), tape, dLogits, dq, this.grads);
+  }
+
+  /**
+   * Runs `numSupervisionSteps` supervision steps from the initial carry and returns every
+   * step's logits, halting probabilities and carry norms (read back once at the end).
+   */
+  async forwardWithDeepSupervision(
+    inputs: TokenInput,
+    numSupervisionSteps = 16,
+    options: { puzzleIds?: Int32Array } = {},
+  ): Promise<DeepSupervisionResult> {
+    const ids = this.uploadTokens(inputs);
+    const batch = ids.shape[0];
+    const pids = this.uploadPuzzleIds(batch, options.puzzleIds);
+    const x = this.embed(ids, pids);
+    let carry = this.initialCarry(batch);
+    const pending: { logits: Tensor; q: Tensor; y: Tensor; z: Tensor }[] = [];
+    for (let s = 0; s < numSupervisionSteps; s++) {
+      const out = this.step(x, carry);
+      const kept = { logits: out.logits, q: out.q, y: out.carry.y, z: out.carry.z };
+      pending.push(kept);
+      carry = out.carry;
+    }
+    const result: DeepSupervisionResult = { predictions: [], haltProbs: [], intermediates: [] };
+    for (const p of pending) {
+      const [logits, q, y, z] = await this.gpu.readMany([p.logits, p.q, p.y, p.z]);
+      result.predictions.push(logits as Float32Array);
+      result.haltProbs.push(Float32Array.from({ length: batch }, (_, b) => sigmoid(q[2 * b])));
+      result.intermediates.push({ yNorm: rowRms(y as Float32Array, batch), zNorm: rowRms(z as Float32Array, batch) });
+      for (const t of [p.logits, p.q, p.y, p.z]) t.release();
+    }
+    for (const t of [ids, pids, x]) t?.release();
+    return result;
+  }
+
+  /**
+   * Predicts answers, halting each example once sigmoid(q_halt) > haltThreshold. Halted
+   * examples leave the batch (the rest is compacted), so they stop costing compute; each
+   * example's result equals what it would get alone.
+   */
+  async predict(inputs: TokenInput, options: PredictOptions = {}): Promise<PredictResult> {
+    const maxSteps = options.maxRefinementSteps ?? this.config.maxSupervisionSteps;
+    const threshold = options.haltThreshold ?? 0.9;
+    if (!(maxSteps >= 1)) throw new RangeError("maxRefinementSteps must be at least 1");
+    const L = this.config.seqLen;
+    const V = this.config.vocabSize;
+    const ids = this.uploadTokens(inputs);
+    const total = ids.shape[0];
+    const allPuzzleIds = options.puzzleIds ?? new Int32Array(total);
+    const predictions = new Int32Array(total * L);
+    const exitSteps = new Int32Array(total);
+    const haltProbs = new Float32Array(total);
+    const trace: Int32Array[][] | undefined = options.trace ? Array.from({ length: total }, () => []) : undefined;
+    let active = Array.from({ length: total }, (_, i) => i); // original index of each row
+    const pids = this.uploadPuzzleIds(total, allPuzzleIds);
+    let x = this.embed(ids, pids);
+    ids.release();
+    pids?.release();
+    let carry = this.initialCarry(total);
+    for (let step = 1; step <= maxSteps && active.length > 0; step++) {
+      const out = this.step(x, carry);
+      carry.y.release();
+      carry.z.release();
+      carry = out.carry;
+      const pred = argmax(this.gpu, out.logits, { rows: active.length * L, cols: V });
+      const [predData, qData] = await this.gpu.readMany([pred, out.q]);
+      pred.release();
+      out.logits.release();
+      out.q.release();
+      const keep: number[] = [];
+      active.forEach((orig, row) => {
+        const prob = sigmoid(qData[2 * row]);
+        const rowPred = (predData as Int32Array).subarray(row * L, (row + 1) * L);
+        trace?.[orig].push(Int32Array.from(rowPred));
+        if (prob > threshold || step === maxSteps) {
+          predictions.set(rowPred, orig * L);
+          exitSteps[orig] = step;
+          haltProbs[orig] = prob;
+        } else keep.push(row);
+      });
+      if (keep.length === 0 || step === maxSteps) break;
+      if (keep.length < active.length) {
+        // Compact: gather the rows that go on.
+        const rows = this.gpu.upload(Int32Array.from(keep), [keep.length], "i32");
+        const gather = (t: Tensor) => {
+          const g = gatherRows(this.gpu, t, rows);
+          t.release();
+          return g;
+        };
+        x = gather(x);
+        carry = { y: gather(carry.y), z: gather(carry.z) };
+        rows.release();
+        active = keep.map((row) => active[row]);
+      }
+    }
+    for (const t of [x, carry.y, carry.z]) t.release();
+    return { predictions, exitSteps, haltProbs, trace };
+  }
+
+  /** Reads every tensor back to the CPU (for checkpoints). */
+  async readValues(): Promise<Map<string, Float32Array>> {
+    const names = [...this.weights.keys()];
+    const data = await this.gpu.readMany(names.map((n) => this.weights.get(n)!));
+    return new Map(names.map((n, i) => [n, data[i] as Float32Array]));
+  }
+
+  /** Overwrites tensors from host values (names must exist; shapes must match). */
+  writeValues(values: Map<string, Float32Array>): void {
+    for (const [name, data] of values) {
+      const t = this.weights.get(name);
+      if (!t) throw new Error(`unknown tensor ${name}`);
+      if (t.size !== data.length) throw new Error(`tensor ${name}: ${data.length} values for shape [${t.shape}]`);
+      this.gpu.write(t, data);
+    }
+  }
+
+  /** Releases every GPU tensor of the model. */
+  dispose(): void {
+    for (const t of this.weights.values()) t.release();
+    if (this.#grads) for (const t of this.#grads.values()) t.release();
+    this.#rope?.cos.release();
+    this.#rope?.sin.release();
+  }
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function rowRms(data: Float32Array, batch: number): Float32Array {
+  const per = data.length / batch;
+  const out = new Float32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let s = 0;
+    for (let i = b * per; i < (b + 1) * per; i++) s += data[i] * data[i];
+    out[b] = Math.sqrt(s / per);
+  }
+  return out;
+}

@@ -1,0 +1,224 @@
+/**
+ * Non-causal multi-head self-attention over a fused qkv tensor: forward with an
+ * online softmax (no S×S matrix is stored) and a deterministic backward that recomputes
+ * the probabilities from the saved log-sum-exp (no atomics).
+ *
+ * @module
+ */
+
+import type { Gpu, Tensor } from "../gpu/gpu.ts";
+import { grid } from "../gpu/gpu.ts";
+import forwardSrc from "../../kernels/attention_forward.wgsl" with { type: "text" };
+import backwardDqSrc from "../../kernels/attention_backward_dq.wgsl" with { type: "text" };
+import backwardDkvSrc from "../../kernels/attention_backward_dkv.wgsl" with { type: "text" };
+
+/** Options shared by {@linkcode attentionForward} and {@linkcode attentionBackward}. */
+export interface AttentionOptions {
+  /** Number of heads H. */
+  numHeads: number;
+  /** Per-head width hd; default D / numHeads where 3·D is qkv's last dimension. Must be a multiple of 4, ≤ 128. */
+  headDim?: number;
+  /** Tuning: queries (forward, dQ) or keys (dK/dV) per invocation; default by adapter profile. */
+  queriesPerLane?: number;
+}
+
+/** Result of {@linkcode attentionForward}. */
+export interface AttentionForwardResult {
+  /** [B, S, H·hd]: heads concatenated, as PyTorch's `attn_output.view(B, S, H*hd)`. */
+  out: Tensor;
+  /** [B, H, S]: log-sum-exp of the scaled scores of each query, saved for the backward. */
+  lse: Tensor;
+}
+
+const MAX_HEAD_DIM = 128;
+
+interface Dims {
+  batch: number;
+  seq: number;
+  heads: number;
+  headDim: number;
+}
+
+function dims(qkv: Tensor, options: AttentionOptions): Dims {
+  if (qkv.shape.length !== 3) {
+    throw new RangeError(`attention: qkv must be [B, S, 3·H·hd], got [${qkv.shape}]`);
+  }
+  const [batch, seq, width] = qkv.shape;
+  const heads = options.numHeads;
+  const headDim = options.headDim ?? width / 3 / heads;
+  if (!Number.isInteger(headDim) || 3 * heads * headDim !== width) {
+    throw new RangeError(
+      `attention: last dimension ${width} is not 3·${heads} heads·${options.headDim ?? "?"}`,
+    );
+  }
+  if (headDim % 4 !== 0 || headDim > MAX_HEAD_DIM || headDim <= 0) {
+    throw new RangeError(`attention: headDim ${headDim} must be a multiple of 4 and ≤ 128`);
+  }
+  if (seq < 1) throw new RangeError("attention: empty sequence");
+  return { batch, seq, heads, headDim };
+}
+
+/**
+ * Expands a kernel template: each `//#for X` … `//#end` block (nestable) is repeated
+ * `counts[X]` times with `$X` replaced by 0, 1, … Per-lane vectors thus become named
+ * values instead of a loop-indexed private array (which llvmpipe keeps in memory).
+ * Cached, so the pipeline cache sees one string per variant.
+ */
+export function expandTemplate(source: string, counts: Readonly<Record<string, number>>): string {
+  const key = `${JSON.stringify(counts)}|${source}`;
+  let hit = templateCache.get(key);
+  if (hit === undefined) {
+    hit = expandLines(source.split("\n"), counts).join("\n");
+    const stray = /\$\w+/.exec(hit.replace(/\/\/.*$/gm, ""));
+    if (stray) throw new SyntaxError(`template: ${stray[0]} outside a //#for ${stray[0].slice(1)}`);
+    templateCache.set(key, hit);
+  }
+  return hit;
+}
+const templateCache = new Map<string, string>();
+const FOR_LINE = /^\s*\/\/#for (\w+)\s*$/;
+const END_LINE = /^\s*\/\/#end\s*$/;
+
+function expandLines(lines: string[], counts: Readonly<Record<string, number>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const head = FOR_LINE.exec(lines[i]);
+    if (!head) {
+      if (END_LINE.test(lines[i])) throw new SyntaxError("template: //#end without //#for");
+      out.push(lines[i]);
+      continue;
+    }
+    let depth = 1;
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      if (FOR_LINE.test(lines[j])) depth++;
+      else if (END_LINE.test(lines[j]) && --depth === 0) break;
+    }
+    if (j >= lines.length) throw new SyntaxError(`template: //#for ${head[1]} without //#end`);
+    const count = counts[head[1]];
+    if (count === undefined) throw new RangeError(`template: no count for ${head[1]}`);
+    const body = lines.slice(i + 1, j);
+    for (let k = 0; k < count; k++) {
+      out.push(...expandLines(body.map((l) => l.replaceAll(`$${head[1]}`, String(k))), counts));
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Rows (queries or keys) per invocation. On CPU adapters every storage load is a
+ * per-lane scalar loop, so reusing each loaded k/v (or q/dO) vector for many rows pays
+ * despite the register spills; the cap on rows × hd keeps LLVM's compile time sane
+ * (32 rows at hd 64 took minutes). GPUs keep one row per invocation.
+ */
+function rowsPerLane(gpu: Gpu, headDim: number, budget: number, override?: number): number {
+  if (override !== undefined) {
+    if (!Number.isInteger(override) || override < 1 || override > 32) {
+      throw new RangeError(`attention: queriesPerLane ${override} must be an integer in 1..32`);
+    }
+    return override;
+  }
+  if (gpu.profile !== "cpu") return 1;
+  return Math.max(1, Math.min(16, Math.floor(budget / headDim)));
+}
+
+const WORKGROUP = 64;
+const FORWARD_BUDGET = 1024; // rows × hd per invocation (16 rows at hd 64)
+const DQ_BUDGET = 512;
+const DKV_BUDGET = 512;
+
+/**
+ * Attention forward: `softmax(q kᵀ / sqrt(hd)) v` per (batch, head), over all S keys
+ * (non-causal, no mask, no dropout), with an online softmax.
+ *
+ * @example
+ * ```ts ignore
+ * const qkv = gpu.upload(data, [B, S, 3 * H * hd]);
+ * const { out, lse } = attentionForward(gpu, qkv, { numHeads: H });
+ * // out: [B, S, H*hd], lse: [B, H, S]
+ * ```
+ */
+export function attentionForward(
+  gpu: Gpu,
+  qkv: Tensor,
+  options: AttentionOptions,
+): AttentionForwardResult {
+  const { batch, seq, heads, headDim } = dims(qkv, options);
+  const r = rowsPerLane(gpu, headDim, FORWARD_BUDGET, options.queriesPerLane);
+  const chunks = Math.ceil(seq / r);
+  const lanes = batch * heads * chunks;
+  const hd4 = headDim / 4;
+  const out = gpu.empty([batch, seq, heads * headDim]);
+  const lse = gpu.empty([batch, heads, seq]);
+  const pipeline = gpu.pipeline(expandTemplate(forwardSrc, { d: hd4, r }), {
+    constants: { WG: WORKGROUP, HD4: hd4, R: r },
+  });
+  gpu.dispatch(pipeline, [qkv, out, lse], grid(Math.ceil(lanes / WORKGROUP)), {
+    u32: [seq, heads, chunks, lanes],
+    f32: [Math.LOG2E / Math.sqrt(headDim)],
+  });
+  return { out, lse };
+}
+
+/**
+ * Attention backward: the gradient w.r.t. the fused qkv given `out` and `lse` from
+ * {@linkcode attentionForward} and the output gradient `dOut` ([B, S, H·hd]).
+ * Deterministic (two kernels: one over queries for dQ, one over keys for dK and dV).
+ *
+ * @example
+ * ```ts ignore
+ * const { out, lse } = attentionForward(gpu, qkv, { numHeads: H });
+ * const dQkv = attentionBackward(gpu, qkv, out, lse, dOut, { numHeads: H });
+ * // dQkv: [B, S, 3*H*hd]
+ * ```
+ */
+export function attentionBackward(
+  gpu: Gpu,
+  qkv: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  dOut: Tensor,
+  options: AttentionOptions,
+): Tensor {
+  const { batch, seq, heads, headDim } = dims(qkv, options);
+  const width = heads * headDim;
+  for (const [name, t, size] of [
+    ["out", out, batch * seq * width],
+    ["dOut", dOut, batch * seq * width],
+    ["lse", lse, batch * heads * seq],
+  ] as const) {
+    if (t.size !== size) {
+      throw new RangeError(`attentionBackward: ${name} has ${t.size} elements, expected ${size}`);
+    }
+  }
+  const hd4 = headDim / 4;
+  const scale = 1 / Math.sqrt(headDim);
+  const f32 = [Math.LOG2E * scale, scale];
+  const dQkv = gpu.empty([batch, seq, 3 * width]);
+  const dsum = gpu.empty([batch, heads, seq]);
+
+  const rq = rowsPerLane(gpu, headDim, DQ_BUDGET, options.queriesPerLane);
+  const chunksQ = Math.ceil(seq / rq);
+  const lanesQ = batch * heads * chunksQ;
+  const dq = gpu.pipeline(expandTemplate(backwardDqSrc, { d: hd4, r: rq }), {
+    constants: { WG: WORKGROUP, HD4: hd4, R: rq },
+  });
+  gpu.dispatch(dq, [qkv, out, dOut, lse, dQkv, dsum], grid(Math.ceil(lanesQ / WORKGROUP)), {
+    u32: [seq, heads, chunksQ, lanesQ],
+    f32,
+  });
+
+  const rk = rowsPerLane(gpu, headDim, DKV_BUDGET, options.queriesPerLane);
+  const chunksK = Math.ceil(seq / rk);
+  const lanesK = batch * heads * chunksK;
+  const dkv = gpu.pipeline(expandTemplate(backwardDkvSrc, { d: hd4, r: rk }), {
+    constants: { WG: WORKGROUP, HD4: hd4, R: rk },
+  });
+  gpu.dispatch(dkv, [qkv, dOut, lse, dsum, dQkv], grid(Math.ceil(lanesK / WORKGROUP)), {
+    u32: [seq, heads, chunksK, lanesK],
+    f32,
+  });
+  dsum.release();
+  return dQkv;
+}
