@@ -1,2 +1,26 @@
-// placeholder: server comes with the serving issue
-export default { fetch: () => new Response("not yet", { status: 503 }) };
+/**
+ * The HTTP server: `deno serve -A server.ts` (add `--port 8000 --host 127.0.0.1` as needed).
+ *
+ * Serves the shipped models (`models/index.json`); `TRM_MODEL=a.safetensors,b.safetensors`
+ * adds checkpoints (they win for their puzzle size). Limits come from `TRM_MAX_BATCH`,
+ * `TRM_BATCH_WINDOW_MS`, `TRM_MAX_BODY_BYTES`, … (see src/server/env.ts). Routes:
+ * `POST /v1/solve`, `GET /v1/models`, `GET /healthz`, `GET /openapi.json`, `GET /`.
+ *
+ * @module
+ */
+import { readFileOrNull, SHIPPED_INDEX } from "./src/cli/solve.ts";
+import { createApp } from "./src/server/app.ts";
+import { limitsFromEnv } from "./src/server/env.ts";
+import { openRegistry } from "./src/solve/registry.ts";
+
+const extra = (Deno.env.get("TRM_MODEL") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
+const registry = await openRegistry({
+  readFile: readFileOrNull,
+  indexUrl: SHIPPED_INDEX,
+  modelFiles: extra.map((file) => new URL(file, `file://${Deno.cwd()}/`)),
+  missingHint: "start the server with TRM_MODEL=FILE",
+});
+
+/** The app `deno serve` runs. */
+export default createApp({ registry, limits: limitsFromEnv(Deno.env.toObject()) });

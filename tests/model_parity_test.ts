@@ -4,7 +4,7 @@
  * carries and every parameter's gradient over 3 supervision steps. We run the same
  * steps on the GPU — forward, the official loss, backward — and compare everything.
  *
- * Tolerance: max |ours − ref| ≤ 1e-4 × max(1, max |ref|) per tensor. Our kernels run in
+ * Tolerance: max |ours − ref| ≤ 1e-4 × max |ref| per tensor (teacher-forced per step). Our kernels run in
  * f32 (unit roundoff 6e-8); a supervision step chains T·(n+1)·layers = 12 normalised
  * blocks and sums of up to 512 products, so accumulated relative error of ~1e-6 is
  * expected; 1e-4 of scale leaves headroom while any layout, sign or missing-term bug
@@ -19,7 +19,7 @@ const RELATIVE_TOLERANCE = 1e-4;
 
 function compare(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, report: string[]) {
   if (actual.length !== expected.length) throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
-  let scale = 1, worst = 0, at = 0;
+  let scale = 1e-6, worst = 0, at = 0; // floor only for all-zero tensors
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) {
     const e = Math.abs(actual[i] - expected[i]);
@@ -66,6 +66,10 @@ async function runParity(file: string) {
     carry.y.release();
     carry.z.release();
     carry = out.carry;
+    // The next step starts from the reference's carry (teacher forcing), so each step is
+    // checked on its own: a free-running f32 recursion drifts from the f64 one by ~10×
+    // per supervision step (the recurrence amplifies rounding), which says nothing about
+    // correctness.
     const ce = crossEntropy(gpu, out.logits, labelTensor, {
       kind: config.lossKind,
       ignoreIndex: config.ignoreIndex,
@@ -103,6 +107,10 @@ async function runParity(file: string) {
       puzzleRows.release();
     }
     for (const t of [out.logits, out.q, ce.seqStats, ce.predictions, ce.dLogits, halt.loss, halt.dq]) t?.release();
+    carry.y.release();
+    carry.z.release();
+    const shape = [batch, config.seqLen + config.puzzleEmbLen, config.dim];
+    carry = { y: gpu.upload(get(`fixture.step${k}.y`), shape), z: gpu.upload(get(`fixture.step${k}.z`), shape) };
   }
   if (Deno.env.get("TRM_PARITY_REPORT")) console.log(report.join("\n"));
   for (const t of [ids, pids, labelTensor, x, carry.y, carry.z]) t?.release();

@@ -240,7 +240,7 @@ export function netBackward(ctx: NetContext, shape: NetShape, tape: NetTape, dOu
 function accumulateWeightGrad(gpu: Gpu, grads: GradMap, name: string, dy: Tensor, x: Tensor, rows: number): void {
   const g = grads.get(name)!;
   const [out, inp] = g.shape;
-  matmul(gpu, dy, x, { transA: true, m: out, n: inp, k: rows, beta: 1, out: g });
+  matmul(gpu, dy, x, { batch: 1, transA: true, m: out, n: inp, k: rows, beta: 1, out: g });
 }
 
 function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTape, dOut: Tensor, grads: GradMap): Tensor {
@@ -272,16 +272,16 @@ function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTap
   const wgu = weights.get(`${p}.mlp.gate_up_proj.weight`)!;
   const wdown = weights.get(`${p}.mlp.down_proj.weight`)!;
   accumulateWeightGrad(gpu, grads, `${p}.mlp.down_proj.weight`, dMlpEff, lt.hidden, rows);
-  const dHidden = matmul(gpu, dMlpEff, wdown, { m: rows, n: hd, k: d });
+  const dHidden = matmul(gpu, dMlpEff, wdown, { batch: 1, m: rows, n: hd, k: d });
   if (dMlpEff !== dMlp) dMlpEff.release();
   const dGateUp = swigluBackward(gpu, lt.gateUp, dHidden, { outer: rows, hidden: hd, inner: 1 });
   dHidden.release();
   accumulateWeightGrad(gpu, grads, `${p}.mlp.gate_up_proj.weight`, dGateUp, mlpInput, rows);
   if (post) {
     // d(mid) += dGateUp · Wgu
-    matmul(gpu, dGateUp, wgu, { m: rows, n: d, k: 2 * hd, beta: 1, out: dMid });
+    matmul(gpu, dGateUp, wgu, { batch: 1, m: rows, n: d, k: 2 * hd, beta: 1, out: dMid });
   } else {
-    const dNormed = matmul(gpu, dGateUp, wgu, { m: rows, n: d, k: 2 * hd });
+    const dNormed = matmul(gpu, dGateUp, wgu, { batch: 1, m: rows, n: d, k: 2 * hd });
     const { dx } = rmsNormBackward(gpu, lt.preNorm2!.y, lt.preNorm2!.rstd, dNormed, { outer: rows, n: d, inner: 1 });
     dNormed.release();
     const dm = add(gpu, dMid, dx);
@@ -375,7 +375,7 @@ function mixerBackward(
   const wqkv = weights.get(`${p}.self_attn.qkv_proj.weight`)!;
   const wo = weights.get(`${p}.self_attn.o_proj.weight`)!;
   accumulateWeightGrad(gpu, grads, `${p}.self_attn.o_proj.weight`, dMix, lt.attnOut!, rows);
-  const dAttn = matmul(gpu, dMix, wo, { m: rows, n: d, k: d });
+  const dAttn = matmul(gpu, dMix, wo, { batch: 1, m: rows, n: d, k: d });
   let dQkv = attentionBackward(gpu, lt.qkvRotated!, lt.attnOut!, lt.lse!, dAttn.reshape([b, s, d]), { numHeads: config.numHeads });
   dAttn.release();
   if (ctx.rope) {
@@ -384,7 +384,7 @@ function mixerBackward(
     dQkv = unrotated;
   }
   accumulateWeightGrad(gpu, grads, `${p}.self_attn.qkv_proj.weight`, dQkv, input, rows);
-  const dA = matmul(gpu, dQkv, wqkv, { m: rows, n: d, k: 3 * d });
+  const dA = matmul(gpu, dQkv, wqkv, { batch: 1, m: rows, n: d, k: 3 * d });
   dQkv.release();
   return dA;
 }

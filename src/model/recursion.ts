@@ -139,7 +139,7 @@ function haltInput(ctx: NetContext, shape: NetShape, y: Tensor): Tensor {
   const means = meanWeights(gpu, shape.seq);
   const d = config.dim;
   // pooled[b] = (1/S)·1ᵀ [1, S] · y[b] [S, D]
-  const pooled = matmul(gpu, means, y, { m: 1, n: d, k: shape.seq, batch: shape.batch, strideA: 0, strideB: shape.seq * d, strideC: d });
+  const pooled = matmul(gpu, means.reshape([1, shape.seq]), y, { m: 1, n: d, k: shape.seq, batch: shape.batch, strideA: 0, strideB: shape.seq * d, strideC: d });
   return pooled.reshapeOwned([shape.batch, 1, d]);
 }
 
@@ -170,23 +170,23 @@ function headsBackward(ctx: NetContext, tape: StepTape, dLogits: Tensor, dq: Ten
   const yGrid = sliceSequence(gpu, tape.headInput, { start: prefixLen, length: L });
   const wLm = weights.get("inner.lm_head.weight")!;
   const v = config.vocabSize;
-  matmul(gpu, dLogits, yGrid, { transA: true, m: v, n: d, k: b * L, beta: 1, out: grads.get("inner.lm_head.weight")! });
+  matmul(gpu, dLogits, yGrid, { batch: 1, transA: true, m: v, n: d, k: b * L, beta: 1, out: grads.get("inner.lm_head.weight")! });
   yGrid.release();
-  const dGrid = matmul(gpu, dLogits, wLm, { m: b * L, n: d, k: v });
+  const dGrid = matmul(gpu, dLogits, wLm, { batch: 1, m: b * L, n: d, k: v });
   addToSequence(gpu, dY, dGrid.reshape([b, L, d]), { start: prefixLen });
   dGrid.release();
   // Halting head.
   const pooled = haltInput(ctx, tape.shape, tape.headInput);
-  matmul(gpu, dq, pooled, { transA: true, m: 2, n: d, k: b, beta: 1, out: grads.get("inner.q_head.weight")! });
+  matmul(gpu, dq, pooled, { batch: 1, transA: true, m: 2, n: d, k: b, beta: 1, out: grads.get("inner.q_head.weight")! });
   pooled.release();
   const ones = cachedVector(onesCache, gpu, b, 1);
-  matmul(gpu, dq, ones, { transA: true, m: 2, n: 1, k: b, beta: 1, out: grads.get("inner.q_head.bias")! });
-  const dPooled = matmul(gpu, dq, weights.get("inner.q_head.weight")!, { m: b, n: d, k: 2 });
+  matmul(gpu, dq, ones.reshape([b, 1]), { batch: 1, transA: true, m: 2, n: 1, k: b, beta: 1, out: grads.get("inner.q_head.bias")! });
+  const dPooled = matmul(gpu, dq, weights.get("inner.q_head.weight")!, { batch: 1, m: b, n: d, k: 2 });
   if (config.haltHead === "official") {
     addToSequence(gpu, dY, dPooled.reshape([b, 1, d]), { start: 0 });
   } else {
     // dY[b] += (1/S)·1 [S, 1] · dPooled[b] [1, D]
-    matmul(gpu, meanWeights(gpu, s), dPooled, {
+    matmul(gpu, meanWeights(gpu, s).reshape([1, s]), dPooled, {
       transA: true,
       m: s,
       n: d,

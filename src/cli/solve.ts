@@ -1,0 +1,286 @@
+/**
+ * `cli.ts solve`: solves Sudoku puzzles with the shipped model for their size (or the one
+ * `--model` names), prints each answer with whether it is valid by the rules, the
+ * refinement steps and the time. The model's answer is printed as it is; nothing falls
+ * back to an exact solver. Exit code 0 when every answer is valid, 2 when some are not,
+ * 1 on bad input (a one-line message).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { formatSudokuGrid, formatSudokuLine, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
+import { type ParsedSudoku, parseSudoku } from "../puzzles/sudoku_parse.ts";
+import {
+  describeTask,
+  entryTask,
+  MissingModelError,
+  type ModelRegistry,
+  openRegistry,
+  type ReadFile,
+} from "../solve/registry.ts";
+import { type SudokuAnswer, solveSudokus, sudokuModelMismatch } from "../solve/sudoku.ts";
+import { UsageError } from "./main.ts";
+
+const HELP = `Usage: deno run -A cli.ts solve FILE|- [options]
+
+Solves the Sudoku puzzles in FILE ("-": standard input) with the shipped model for their
+size (models/index.json), or with --model. Puzzles may be one a line (81/36/16 digits,
+0 or . for blanks), grids (one row a line, | and --+-- allowed), CSV or JSON.
+
+Options:
+  --model FILE          use this checkpoint (.safetensors) for every puzzle
+  --max-steps N         cap on supervision steps (default: the model's)
+  --halt-threshold P    stop a puzzle once the halting probability exceeds P (default 0.9)
+  --size N              read only N×N puzzles (4, 6 or 9; default: infer each)
+  --batch N             puzzles per model call (default 64)
+  --json                one JSON object a line: {"puzzle","solution","valid","steps","ms",...}
+  --trace               add the answer after every supervision step
+  -h, --help            this help
+
+Exit code: 0 every answer valid, 2 some answer invalid, 1 bad input or no model.
+"ms" is the puzzle's share of its batch's model time.`;
+
+/** One line of `--json` output. */
+export interface SolveJsonLine {
+  /** The puzzle, one line of digits (0 = blank). */
+  puzzle: string;
+  /** The model's answer, one line of digits (0 where it left a blank). */
+  solution: string;
+  /** The answer keeps the givens and breaks no rule. */
+  valid: boolean;
+  /** Supervision steps run. */
+  steps: number;
+  /** Milliseconds of model time (the puzzle's share of its batch). */
+  ms: number;
+  /** The halting head stopped it before the cap. */
+  halted: boolean;
+  /** Why the answer is invalid (only when it is). */
+  problem?: string;
+  /** Where the puzzle starts in the input. */
+  line?: number;
+  /** JSON item index in the input. */
+  item?: number;
+  /** The model that answered. */
+  model: string;
+  /** With --trace: the answer after each step. */
+  trace?: string[];
+}
+
+function digits(grid: SudokuGrid): string {
+  return formatSudokuLine(grid, { blank: "0" });
+}
+
+function intOption(name: string, text: string | undefined, min: number, max = Infinity): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new UsageError(`--${name} must be an integer in ${min}..${max === Infinity ? "" : max}, got "${text}"`);
+  }
+  return v;
+}
+
+/** Reads a file URL (null when missing) or fetches an http(s) one (null on 404). */
+export const readFileOrNull: ReadFile = async (url) => {
+  if (url.protocol === "file:") {
+    try {
+      return await Deno.readFile(url);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  }
+  const response = await fetch(url);
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return null;
+  }
+  if (!response.ok) throw new Error(`cannot fetch ${url.href}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+};
+
+/** The shipped models' index, next to the project root. */
+export const SHIPPED_INDEX = new URL("../../models/index.json", import.meta.url);
+
+async function readInput(file: string): Promise<string> {
+  if (file === "-") return await new Response(Deno.stdin.readable).text();
+  try {
+    return await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new UsageError(`cannot read ${file}: no such file`);
+    if (error instanceof Deno.errors.IsADirectory) throw new UsageError(`cannot read ${file}: it is a directory`);
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+function where(p: ParsedSudoku): string {
+  return p.line !== undefined ? `line ${p.line}` : `item ${p.item}`;
+}
+
+function countChanged(a: SudokuGrid, b: SudokuGrid): number {
+  let n = 0;
+  for (let i = 0; i < a.cells.length; i++) if (a.cells[i] !== b.cells[i]) n++;
+  return n;
+}
+
+/** Runs `solve` with its arguments; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        model: { type: "string" },
+        "max-steps": { type: "string" },
+        "halt-threshold": { type: "string" },
+        size: { type: "string" },
+        batch: { type: "string" },
+        json: { type: "boolean" },
+        trace: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see solve --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "solve needs a puzzle file (or - for standard input); see solve --help"
+        : `solve takes one puzzle file, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  const file = positionals[0];
+  const maxSteps = intOption("max-steps", values["max-steps"], 1, 1024);
+  const batch = intOption("batch", values.batch, 1, 4096) ?? 64;
+  const size = intOption("size", values.size, 4, 9);
+  if (size !== undefined && size !== 4 && size !== 6 && size !== 9) {
+    throw new UsageError(`--size must be 4, 6 or 9, got ${size}`);
+  }
+  let haltThreshold = 0.9;
+  if (values["halt-threshold"] !== undefined) {
+    haltThreshold = Number(values["halt-threshold"]);
+    if (!Number.isFinite(haltThreshold) || haltThreshold < 0 || values["halt-threshold"].trim() === "") {
+      throw new UsageError(`--halt-threshold must be a number ≥ 0 (1 never halts early), got "${values["halt-threshold"]}"`);
+    }
+  }
+
+  const text = await readInput(file);
+  const { puzzles, errors } = parseSudoku(text, { size: size as SudokuSize | undefined });
+  const label = file === "-" ? "standard input" : file;
+  if (errors.length) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
+    throw new UsageError(`${label}: ${errors[0].message}${more}`);
+  }
+  if (puzzles.length === 0) throw new UsageError(`${label} holds no puzzles`);
+
+  const modelUrl = values.model ? new URL(values.model, `file://${Deno.cwd()}/`) : undefined;
+  const registry: ModelRegistry = await openRegistry({
+    readFile: readFileOrNull,
+    indexUrl: modelUrl ? undefined : SHIPPED_INDEX,
+    modelFiles: modelUrl ? [modelUrl] : undefined,
+  }).catch((error) => {
+    throw new UsageError((error as Error).message);
+  });
+
+  // Resolve every size's model before solving anything, so a missing one fails fast.
+  const sizes = [...new Set(puzzles.map((p) => p.puzzle.size))];
+  const models = new Map<SudokuSize, string>();
+  for (const s of sizes) {
+    const task = { kind: "sudoku" as const, size: s };
+    if (modelUrl) {
+      const entry = registry.entries()[0];
+      if (entry.kind !== "sudoku" || entry.size !== s) {
+        const first = puzzles.find((p) => p.puzzle.size === s)!;
+        throw new UsageError(
+          `${values.model} solves ${describeTask(entryTask(entry))}; ${where(first)} holds a ${describeTask(task)}`,
+        );
+      }
+      models.set(s, entry.name);
+    } else {
+      const entry = registry.find(task);
+      if (!entry) throw new MissingModelError(task);
+      models.set(s, entry.name);
+    }
+  }
+
+  const answers: { parsed: ParsedSudoku; answer: SudokuAnswer; ms: number; model: string }[] = new Array(
+    puzzles.length,
+  );
+  const started = performance.now();
+  for (const s of sizes) {
+    const name = models.get(s)!;
+    const model = await registry.model(name);
+    const mismatch = sudokuModelMismatch(model.config, s);
+    if (mismatch) throw new UsageError(`model ${name}: ${mismatch}`);
+    const indices = puzzles.flatMap((p, i) => p.puzzle.size === s ? [i] : []);
+    for (let at = 0; at < indices.length; at += batch) {
+      const chunk = indices.slice(at, at + batch);
+      const t0 = performance.now();
+      const solved = await solveSudokus(model, chunk.map((i) => puzzles[i].puzzle), {
+        maxSteps,
+        haltThreshold,
+        trace: values.trace ?? false,
+      });
+      const ms = (performance.now() - t0) / chunk.length;
+      chunk.forEach((i, k) => answers[i] = { parsed: puzzles[i], answer: solved[k], ms, model: name });
+    }
+  }
+  const totalMs = performance.now() - started;
+
+  let invalid = 0;
+  const out: string[] = [];
+  answers.forEach(({ parsed, answer, ms, model }, i) => {
+    if (!answer.valid) invalid++;
+    if (values.json) {
+      const line: SolveJsonLine = {
+        puzzle: digits(answer.puzzle),
+        solution: digits(answer.solution),
+        valid: answer.valid,
+        steps: answer.steps,
+        ms: Math.round(ms * 100) / 100,
+        halted: answer.halted,
+        ...(answer.problem ? { problem: answer.problem } : {}),
+        ...(parsed.line !== undefined ? { line: parsed.line } : { item: parsed.item }),
+        model,
+        ...(answer.trace ? { trace: answer.trace.map(digits) } : {}),
+      };
+      out.push(JSON.stringify(line));
+      return;
+    }
+    const verdict = answer.valid ? "valid" : `INVALID: ${answer.problem}`;
+    const stop = answer.halted ? "halted" : "step cap";
+    out.push(`puzzle ${i + 1} (${where(parsed)}): ${verdict} · ${answer.steps} steps (${stop}) · ${ms.toFixed(1)} ms`);
+    if (answer.trace) {
+      answer.trace.forEach((g, k) => {
+        const changed = k === 0 ? "" : `, ${countChanged(answer.trace![k - 1], g)} cells changed`;
+        const halt = k === answer.trace!.length - 1 ? (answer.halted ? ", halted here" : ", step cap") : "";
+        out.push(`step ${k + 1}${changed}${halt}:`, formatSudokuGrid(g), "");
+      });
+    } else {
+      out.push(formatSudokuGrid(answer.solution), "");
+    }
+  });
+  if (!values.json) {
+    const names = [...new Set(models.values())].map((n) => `${n} (${registry.source(n)})`).join(", ");
+    out.push(
+      `${answers.length} puzzle${answers.length === 1 ? "" : "s"}: ${answers.length - invalid} valid, ${invalid} invalid · model ${names} · ${
+        totalMs.toFixed(0)
+      } ms`,
+    );
+  }
+  await writeStdout(out.join("\n") + "\n");
+  return invalid ? 2 : 0;
+}
+
+async function writeStdout(text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let off = 0;
+  while (off < bytes.length) off += await Deno.stdout.write(bytes.subarray(off));
+}

@@ -1,0 +1,120 @@
+/**
+ * Solving Sudoku with a model: encode the puzzles, one `model.predict` call, decode, and
+ * check each answer by the rules. The model's answer is reported as it is — never
+ * replaced by the exact solver — with `valid: false` and the reason when it breaks a rule.
+ *
+ * @module
+ */
+import type { ModelConfig } from "../model/config.ts";
+import type { PredictOptions, PredictResult } from "../model/model.ts";
+import { decodeSudoku, encodeSudoku } from "../puzzles/encoding.ts";
+import type { SudokuGrid, SudokuSize } from "../puzzles/sudoku_grid.ts";
+import { explainInvalidSolution } from "../puzzles/sudoku_validate.ts";
+
+/** What solving needs from a model (a {@linkcode TinyRecursiveModel} or a stand-in). */
+export interface Predictor {
+  /** The model configuration (seqLen, vocabSize, maxSupervisionSteps are read). */
+  readonly config: Pick<ModelConfig, "seqLen" | "vocabSize" | "maxSupervisionSteps">;
+  /** Batched prediction with per-example halting. */
+  predict(inputs: Int32Array, options: PredictOptions): Promise<PredictResult>;
+}
+
+/** Options of {@linkcode solveSudokus}. */
+export interface SolveOptions {
+  /** Cap on supervision steps (default: the model's maxSupervisionSteps). */
+  maxSteps?: number;
+  /** Halt an example once sigmoid(q_halt) exceeds this (default 0.9). */
+  haltThreshold?: number;
+  /** Keep the answer after every supervision step. */
+  trace?: boolean;
+}
+
+/** One puzzle's answer. */
+export interface SudokuAnswer {
+  /** The puzzle as given. */
+  puzzle: SudokuGrid;
+  /** The model's answer (cells the model left blank or padded are 0). */
+  solution: SudokuGrid;
+  /** True when the answer keeps the givens and breaks no rule. */
+  valid: boolean;
+  /** Why it is not valid (null when valid). */
+  problem: string | null;
+  /** Supervision steps run (1-based exit step). */
+  steps: number;
+  /** True when the halting head stopped it (false: it ran to the step cap). */
+  halted: boolean;
+  /** sigmoid(q_halt) at the exit step. */
+  haltProb: number;
+  /** With `trace`: the answer after each step, `steps` grids. */
+  trace?: SudokuGrid[];
+}
+
+/** Why `config` cannot solve `size`×`size` Sudoku, or null when it can. */
+export function sudokuModelMismatch(config: Pick<ModelConfig, "seqLen" | "vocabSize">, size: SudokuSize): string | null {
+  if (config.seqLen === size * size && config.vocabSize === size + 2) return null;
+  return `the model takes ${config.seqLen} cells with ${config.vocabSize} tokens; ${size}×${size} Sudoku needs ${
+    size * size
+  } cells with ${size + 2} tokens`;
+}
+
+/** Token ids of the puzzles, row-major [B, size²] (0 PAD, 1 blank, d+1 digit d). */
+export function encodeSudokuBatch(puzzles: readonly SudokuGrid[]): Int32Array {
+  const n = puzzles[0]?.cells.length ?? 0;
+  const out = new Int32Array(puzzles.length * n);
+  puzzles.forEach((p, b) => {
+    if (p.cells.length !== n) throw new RangeError("a batch must hold puzzles of one size");
+    out.set(encodeSudoku(p), b * n);
+  });
+  return out;
+}
+
+/** Turns a predict result back into answers, checking each by the rules. */
+export function decodeSudokuAnswers(
+  puzzles: readonly SudokuGrid[],
+  result: PredictResult,
+  haltThreshold: number,
+): SudokuAnswer[] {
+  return puzzles.map((puzzle, b) => {
+    const n = puzzle.cells.length;
+    const solution = decodeSudoku(result.predictions.subarray(b * n, (b + 1) * n), puzzle.size);
+    const problem = explainInvalidSolution(puzzle, solution);
+    const answer: SudokuAnswer = {
+      puzzle,
+      solution,
+      valid: problem === null,
+      problem,
+      steps: result.exitSteps[b],
+      halted: result.haltProbs[b] > haltThreshold,
+      haltProb: result.haltProbs[b],
+    };
+    if (result.trace) answer.trace = result.trace[b].map((t) => decodeSudoku(t, puzzle.size));
+    return answer;
+  });
+}
+
+/**
+ * Solves same-size puzzles in one batched `predict` call.
+ *
+ * @example
+ * ```ts ignore
+ * const [answer] = await solveSudokus(model, [puzzle], { trace: true });
+ * console.log(answer.valid, answer.steps, formatSudokuGrid(answer.solution));
+ * ```
+ */
+export async function solveSudokus(
+  model: Predictor,
+  puzzles: readonly SudokuGrid[],
+  options: SolveOptions = {},
+): Promise<SudokuAnswer[]> {
+  if (puzzles.length === 0) return [];
+  const size = puzzles[0].size;
+  const mismatch = sudokuModelMismatch(model.config, size);
+  if (mismatch) throw new RangeError(mismatch);
+  const haltThreshold = options.haltThreshold ?? 0.9;
+  const result = await model.predict(encodeSudokuBatch(puzzles), {
+    maxRefinementSteps: options.maxSteps ?? model.config.maxSupervisionSteps,
+    haltThreshold,
+    trace: options.trace ?? false,
+  });
+  return decodeSudokuAnswers(puzzles, result, haltThreshold);
+}
