@@ -1,10 +1,20 @@
 // Register-blocked matmul for CPU adapters (llvmpipe, lavapipe, SwiftShader):
 //   C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b]      (or Σ_b into one C when reduce != 0)
-// No workgroup memory and no barriers: on CPU rasterisers both are expensive, and a storage
-// load costs as much as ~100 FMAs, so each invocation computes a TM x TN block and reuses
-// every loaded value TM (or TN) times. Transposes are expressed as element strides, so one
-// pipeline serves NN/NT/TN/TT. Out-of-range rows and columns are clamped on load (always
-// in bounds, no branch in the inner loop) and masked on store.
+//
+// On llvmpipe every storage-buffer load is a per-lane scalar loop (~10 ns per element per
+// invocation, measured), while an FMA costs ~0.05 ns: loads, not arithmetic, set the speed.
+// So each invocation computes a TM x TN block and reuses every loaded element TN (or TM)
+// times, with no workgroup memory and no barriers (both are slow there too).
+//
+// TEMPLATE (expanded by src/ops/matmul.ts with expandTemplate): `//#for r` … `//#end`
+// repeats its body TM times with `$r` = 0, 1, …; `//#for j` likewise TN times. Per-lane
+// values thus become named registers instead of a loop-indexed private array, which
+// llvmpipe keeps in memory (measured 2-4x slower).
+//
+// Transposes are element strides, so one pipeline serves NN/NT/TN/TT. Rows and columns
+// past the edges are clamped on load (always in bounds, no branch in the inner loop) and
+// masked on store. Column j of an invocation is col0 + j * WX so that neighbouring lanes
+// touch neighbouring columns.
 
 struct Params {
   m: u32, n: u32, k: u32, batch: u32,
@@ -17,56 +27,66 @@ struct Params {
   alpha: f32, beta: f32,
 }
 
-override TM: u32 = 8;   // rows per invocation
-override TN: u32 = 8;   // columns per invocation (strided by WX so lanes touch adjacent columns)
-override WX: u32 = 8;   // workgroup size x (columns)
-override WY: u32 = 8;   // workgroup size y (rows)
+override TM: u32 = 8u;  // rows per invocation (equal to the `r` template count)
+override TN: u32 = 8u;  // columns per invocation (equal to the `j` template count)
+override WX: u32 = 8u;  // workgroup size x (columns)
+override WY: u32 = 8u;  // workgroup size y (rows)
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
-const MAX_T: u32 = 16u;
+fn store(base: u32, i: u32, col: u32, acc: f32) {
+  if (col < p.n) {
+    let idx = base + i * p.n + col;
+    var v = p.alpha * acc;
+    if (p.use_beta != 0u) { v = fma(p.beta, C[idx], v); }
+    C[idx] = v;
+  }
+}
 
 @compute @workgroup_size(WX, WY)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row0 = (wg.y * WY + lid.y) * TM;
   let col0 = wg.x * WX * TN + lid.x;
-  var a_row: array<u32, MAX_T>;
-  var b_col: array<u32, MAX_T>;
-  for (var r = 0u; r < TM; r++) { a_row[r] = min(row0 + r, p.m - 1u) * p.a_rs; }
-  for (var j = 0u; j < TN; j++) { b_col[j] = min(col0 + j * WX, p.n - 1u) * p.b_cs; }
-  var acc: array<f32, 256>; // TM * TN <= 256
+  //#for r
+  let ar$r = min(row0 + $ru, p.m - 1u) * p.a_rs;
+  //#for j
+  var c$r_$j = 0.0;
+  //#end
+  //#end
+  //#for j
+  let bc$j = min(col0 + $ju * WX, p.n - 1u) * p.b_cs;
+  //#end
   var b_first = wg.z;
   var b_last = wg.z + 1u;
   if (p.reduce != 0u) { b_first = 0u; b_last = p.batch; }
-  var av: array<f32, MAX_T>;
-  var bv: array<f32, MAX_T>;
   for (var bi = b_first; bi < b_last; bi++) {
     var a_k = p.a_off + bi * p.a_bstride;
     var b_k = p.b_off + bi * p.b_bstride;
     for (var kk = 0u; kk < p.k; kk++) {
-      for (var r = 0u; r < TM; r++) { av[r] = A[a_k + a_row[r]]; }
-      for (var j = 0u; j < TN; j++) { bv[j] = B[b_k + b_col[j]]; }
-      for (var r = 0u; r < TM; r++) {
-        for (var j = 0u; j < TN; j++) { acc[r * TN + j] = fma(av[r], bv[j], acc[r * TN + j]); }
+      //#for j
+      let b$j = B[b_k + bc$j];
+      //#end
+      //#for r
+      {
+        let a = A[a_k + ar$r];
+        //#for j
+        c$r_$j = fma(a, b$j, c$r_$j);
+        //#end
       }
+      //#end
       a_k += p.a_ks;
       b_k += p.b_ks;
     }
   }
   let c_base = p.c_off + wg.z * p.c_bstride;
-  for (var r = 0u; r < TM; r++) {
-    let i = row0 + r;
-    if (i >= p.m) { break; }
-    for (var j = 0u; j < TN; j++) {
-      let col = col0 + j * WX;
-      if (col >= p.n) { break; }
-      let idx = c_base + i * p.n + col;
-      var v = p.alpha * acc[r * TN + j];
-      if (p.use_beta != 0u) { v = fma(p.beta, C[idx], v); }
-      C[idx] = v;
-    }
+  //#for r
+  if (row0 + $ru < p.m) {
+    //#for j
+    store(c_base, row0 + $ru, col0 + $ju * WX, c$r_$j);
+    //#end
   }
+  //#end
 }

@@ -87,7 +87,15 @@ for (const variant of VARIANTS) {
     sanitizeOps: false,
     fn: async () => {
       const gpu = await testGpu();
-      const shapes = [[37, 13, 29], [1, 2, 3], [1, 70, 5], [9, 1, 17], [5, 6, 1], [67, 71, 45]];
+      const shapes = [
+        [37, 13, 29],
+        [1, 2, 3],
+        [1, 70, 5],
+        [9, 1, 17],
+        [5, 6, 1],
+        [67, 71, 45], // m·n large enough for the register kernel's big 64×128 workgroup tile; not a multiple.
+        [131, 259, 7],
+      ];
       for (const [m, n, k] of shapes) {
         for (const [transA, transB] of TRANS) {
           const { o, sizes } = plain(m, n, k, transA, transB);
@@ -128,6 +136,25 @@ for (const variant of VARIANTS) {
           b: 2 + batch * (k * n + 3),
           c: 1 + batch * (m * n + 4),
         }, `bcastA tA=${transA} tB=${transB}`);
+        // Big enough for the register kernel's big tile: A broadcast, offset C, beta.
+        const big: RefMatmulOptions = {
+          m: 130,
+          n: 260,
+          k: 3,
+          transA,
+          transB,
+          batch: 2,
+          strideA: 0,
+          offsetC: 3,
+          beta: 0.5,
+        };
+        await check(
+          gpu,
+          variant,
+          big,
+          { a: 130 * 3, b: 2 * 3 * 260, c: 3 + 2 * 130 * 260 },
+          `big tA=${transA} tB=${transB}`,
+        );
         // B broadcast, A batched contiguous, beta = 1 (gradient accumulation).
         const o2: RefMatmulOptions = { m, n, k, transA, transB, batch, strideB: 0, beta: 1 };
         await check(

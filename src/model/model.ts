@@ -36,6 +36,21 @@ export interface CreateOptions {
   values?: Map<string, Float32Array>;
 }
 
+/** Options of {@linkcode TinyRecursiveModel.step}. */
+export interface StepOptions {
+  /** Record the last cycle for {@linkcode TinyRecursiveModel.backward}. */
+  withGrad?: boolean;
+  /** Token ids [B, L] (needed with `withGrad` for the embedding gradient). */
+  ids?: Tensor;
+  /** Dropout seed (training with config.dropout > 0); pass the same one to backward. */
+  dropoutSeed?: number;
+  /**
+   * Gradient checkpointing: keep only each net application's input and recompute its
+   * activations in backward (about 1/3 more compute, a fraction of the memory).
+   */
+  recompute?: boolean;
+}
+
 /** Result of {@linkcode TinyRecursiveModel.forwardWithDeepSupervision}. */
 export interface DeepSupervisionResult {
   /** Per supervision step, logits [B·L·V] (row-major [B, L, V]). */
@@ -105,9 +120,6 @@ export class TinyRecursiveModel {
   /** Creates a model with the official initialisation (or the given values). */
   static async create(config: ModelConfigInput, options: CreateOptions = {}): Promise<TinyRecursiveModel> {
     const parsed = parseModelConfig(config);
-    if (parsed.posEncoding === "learned") {
-      throw new Error('posEncoding "learned" is not implemented yet; use "rope" or "none"');
-    }
     const gpu = options.gpu ?? await Gpu.create();
     const init = initialValues(parsed, options.seed ?? 0);
     const weights: TensorMap = new Map();
@@ -211,9 +223,17 @@ export class TinyRecursiveModel {
    * One supervision step with an explicit carry (the official slot loop and serving use
    * this). The carry is read, not consumed; the result holds a new one.
    */
-  step(x: Tensor, carry: Carry, options: { withGrad?: boolean; ids?: Tensor; dropoutSeed?: number } = {}): StepOutputs {
+  step(x: Tensor, carry: Carry, options: StepOptions = {}): StepOutputs {
     const batch = x.shape[0];
-    return stepForward(this.context(options.dropoutSeed), this.shape(batch), x, carry, options.withGrad ?? false, options.ids);
+    return stepForward(
+      this.context(options.dropoutSeed),
+      this.shape(batch),
+      x,
+      carry,
+      options.withGrad ?? false,
+      options.ids,
+      options.recompute ?? false,
+    );
   }
 
   /**

@@ -68,11 +68,17 @@ interface LayerTape {
   dropoutSeeds?: [number, number];
 }
 
-/** What one net application recorded for its backward. */
+/**
+ * What one net application recorded for its backward: every layer's activations, or,
+ * with gradient checkpointing, only `h + inj` (the layers are recomputed in backward).
+ */
 export interface NetTape {
   /** h + inj, the first layer's input. */
   sum: Tensor;
+  /** Saved layer activations; empty when `recompute` is set. */
   layers: LayerTape[];
+  /** True when the activations must be recomputed from `sum` in backward. */
+  recompute: boolean;
 }
 
 const channel = (rows: number, n: number, eps: number) => ({ outer: rows, n, inner: 1, eps });
@@ -84,9 +90,27 @@ export function netForward(
   h: Tensor,
   inj: Tensor,
   record: boolean,
+  recompute = false,
 ): { out: Tensor; tape?: NetTape } {
   const { gpu, config } = ctx;
   const sum = add(gpu, h, inj);
+  if (record && recompute) {
+    // Gradient checkpointing: keep only the input; backward runs the layers again.
+    const { out } = layersForward(ctx, shape, sum, false, true);
+    return { out, tape: { sum, layers: [], recompute: true } };
+  }
+  return layersForward(ctx, shape, sum, record);
+}
+
+/** Runs the layers on `sum` (which the tape takes over when recording, and which is released otherwise unless `keepSum`). */
+function layersForward(
+  ctx: NetContext,
+  shape: NetShape,
+  sum: Tensor,
+  record: boolean,
+  keepSum = false,
+): { out: Tensor; tape?: NetTape } {
+  const { gpu, config } = ctx;
   let x = sum;
   const layers: LayerTape[] = [];
   for (let i = 0; i < config.numLayers; i++) {
@@ -99,12 +123,12 @@ export function netForward(
     x = lt.out;
   }
   if (!record) {
-    if (x !== sum) sum.release();
+    if (x !== sum && !keepSum) sum.release();
     return { out: x };
   }
   // The caller owns `out`; the tape keeps its own reference to the same tensor, so hand
   // out a copy to keep ownership simple (one tensor per owner).
-  return { out: copy(gpu, x), tape: { sum, layers } };
+  return { out: copy(gpu, x), tape: { sum, layers, recompute: false } };
 }
 
 function seedFor(ctx: NetContext, layer: number, which: number): number | undefined {
@@ -228,6 +252,11 @@ export type GradMap = Map<string, Tensor>;
  * is released.
  */
 export function netBackward(ctx: NetContext, shape: NetShape, tape: NetTape, dOut: Tensor, grads: GradMap): Tensor {
+  if (tape.recompute) {
+    const full = layersForward(ctx, shape, tape.sum, true);
+    full.out.release();
+    tape = full.tape!;
+  }
   let d = dOut;
   for (let i = ctx.config.numLayers - 1; i >= 0; i--) {
     d = layerBackward(ctx, shape, i, tape.layers[i], d, grads);

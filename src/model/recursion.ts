@@ -10,6 +10,7 @@ import type { Tensor } from "../gpu/tensor.ts";
 import { add, addInto, addToSequence, broadcastRows, copy, sliceSequence } from "../ops/elementwise.ts";
 import { embeddingBackward, embeddingForward, puzzleEmbeddingGrad } from "../ops/embedding.ts";
 import { linear, matmul } from "../ops/matmul.ts";
+import { sumRows } from "../ops/reduce.ts";
 import { derivedSizes } from "./config.ts";
 import { type GradMap, type NetContext, netBackward, netForward, type NetShape, type NetTape } from "./net.ts";
 
@@ -47,12 +48,27 @@ export function embedInputs(ctx: NetContext, ids: Tensor, puzzleIds: Tensor | un
   const { config, weights, gpu } = ctx;
   const { prefixLen } = derivedSizes(config);
   const puzzleTable = prefixLen > 0 ? weights.get("inner.puzzle_emb.weights") : undefined;
-  return embeddingForward(gpu, weights.get("inner.embed_tokens.embedding_weight")!, ids, {
-    scale: Math.sqrt(config.dim),
+  const scale = embeddingScale(ctx);
+  const x = embeddingForward(gpu, weights.get("inner.embed_tokens.embedding_weight")!, ids, {
+    scale,
     prefixLen,
     puzzleTable: puzzleTable && puzzleIds ? puzzleTable : undefined,
     puzzleIds: puzzleTable && puzzleIds ? puzzleIds : undefined,
   });
+  if (config.posEncoding === "learned") {
+    // Official: sqrt(D) · (1/√2) · (token + position), positions over prefix and grid.
+    const batch = ids.shape[0];
+    const pos = broadcastRows(gpu, weights.get("inner.embed_pos.embedding_weight")!, batch);
+    addInto(gpu, x, pos, scale);
+    pos.release();
+  }
+  return x;
+}
+
+/** Scale applied to every input embedding: sqrt(D), times 1/√2 with learned positions. */
+function embeddingScale(ctx: NetContext): number {
+  const base = Math.sqrt(ctx.config.dim);
+  return ctx.config.posEncoding === "learned" ? base * 0.707106781 : base;
 }
 
 /** Fresh carry: the fixed init vectors broadcast to every position. */
@@ -76,6 +92,7 @@ export function stepForward(
   carry: Carry,
   withGrad: boolean,
   ids?: Tensor,
+  recompute = false,
 ): StepOutputs {
   const { gpu, config } = ctx;
   let y = carry.y, z = carry.z;
@@ -92,12 +109,12 @@ export function stepForward(
   const inj = add(gpu, y, x);
   const latentTapes: NetTape[] = [];
   for (let i = 0; i < config.nRecursions; i++) {
-    const r = netForward(ctx, shape, z, inj, withGrad);
+    const r = netForward(ctx, shape, z, inj, withGrad, recompute);
     if (r.tape) latentTapes.push(r.tape);
     z = replace(z, r.out);
   }
   inj.release();
-  const answer = netForward(ctx, shape, y, z, withGrad);
+  const answer = netForward(ctx, shape, y, z, withGrad, recompute);
   y = replace(y, answer.out);
   // The carry handed back must be owned by the caller even when no update replaced it.
   const newCarry: Carry = {
@@ -231,11 +248,17 @@ export function stepBackward(
   dz.release();
   // inj = y0 + x with y0 detached: dx = dInj.
   const dX = dInj!;
-  const { prefixLen } = derivedSizes(config);
-  const scale = Math.sqrt(config.dim);
+  const { prefixLen, totalSeqLen } = derivedSizes(config);
+  const scale = embeddingScale(ctx);
   const dTable = embeddingBackward(gpu, tape.ids, dX, { vocabSize: config.vocabSize, scale, prefixLen });
   addInto(gpu, grads.get("inner.embed_tokens.embedding_weight")!, dTable);
   dTable.release();
+  if (config.posEncoding === "learned") {
+    const cols = totalSeqLen * config.dim;
+    const dPos = sumRows(gpu, dX, { rows: tape.shape.batch, cols, scale });
+    addInto(gpu, grads.get("inner.embed_pos.embedding_weight")!, dPos);
+    dPos.release();
+  }
   const rows = prefixLen > 0 ? puzzleEmbeddingGrad(gpu, dX, { scale }) : undefined;
   dX.release();
   return rows;

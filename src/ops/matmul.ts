@@ -11,6 +11,7 @@
 
 import type { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
+import { expandTemplate } from "./attention.ts";
 import registerSource from "../../kernels/matmul_register.wgsl" with { type: "text" };
 import tiledSource from "../../kernels/matmul_tiled.wgsl" with { type: "text" };
 
@@ -52,8 +53,13 @@ export interface MatmulOptions {
   variant?: "register" | "tiled";
 }
 
-/** Tile shapes per family (WGSL override constants). */
-const REGISTER_TILE = { TM: 8, TN: 8, WX: 8, WY: 8 } as const;
+/**
+ * Register-kernel shapes (rows × columns per invocation, workgroup x × y). Big blocks
+ * amortise llvmpipe's expensive loads (32×16 measured best at 512³; 32×32 spills and
+ * compiles for ~20 s); small products use the small block to avoid clamped waste.
+ */
+const REGISTER_BIG = { TM: 32, TN: 16, WX: 8, WY: 2 } as const;
+const REGISTER_SMALL = { TM: 4, TN: 4, WX: 8, WY: 8 } as const;
 const TILED_TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 } as const;
 
 /**
@@ -124,8 +130,10 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   };
   const variant = options.variant ?? (gpu.profile === "cpu" ? "register" : "tiled");
   if (variant === "register") {
-    const t = REGISTER_TILE;
-    const pipeline = gpu.pipeline(registerSource, { constants: { ...t } });
+    const big = m * n >= 4 * REGISTER_BIG.TM * REGISTER_BIG.WY * REGISTER_BIG.TN * REGISTER_BIG.WX;
+    const t = big ? REGISTER_BIG : REGISTER_SMALL;
+    const source = expandTemplate(registerSource, { r: t.TM, j: t.TN });
+    const pipeline = gpu.pipeline(source, { constants: { ...t } });
     gpu.dispatch(pipeline, [a, b, out], [
       Math.ceil(n / (t.WX * t.TN)),
       Math.ceil(m / (t.WY * t.TM)),
