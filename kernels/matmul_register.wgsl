@@ -37,14 +37,7 @@ override WY: u32 = 8u;  // workgroup size y (rows)
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
-fn store(base: u32, i: u32, col: u32, acc: f32) {
-  if (col < p.n) {
-    let idx = base + i * p.n + col;
-    var v = p.alpha * acc;
-    if (p.use_beta != 0u) { v = fma(p.beta, C[idx], v); }
-    C[idx] = v;
-  }
-}
+const MAX_BLOCK: u32 = 512u; // TM * TN at most
 
 @compute @workgroup_size(WX, WY)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -81,12 +74,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       b_k += p.b_ks;
     }
   }
-  let c_base = p.c_off + wg.z * p.c_bstride;
+  // Epilogue through a private array and plain loops: unrolled masked stores (a per-lane
+  // loop each on llvmpipe) multiplied LLVM compile time several-fold.
+  var tile: array<f32, MAX_BLOCK>;
   //#for r
-  if (row0 + $ru < p.m) {
-    //#for j
-    store(c_base, row0 + $ru, col0 + $ju * WX, c$r_$j);
-    //#end
-  }
+  //#for j
+  tile[$ru * TN + $ju] = c$r_$j;
   //#end
+  //#end
+  let c_base = p.c_off + wg.z * p.c_bstride;
+  let rows = min(TM, p.m - min(row0, p.m));
+  for (var r = 0u; r < rows; r++) {
+    let i = row0 + r;
+    for (var j = 0u; j < TN; j++) {
+      let col = col0 + j * WX;
+      if (col >= p.n) { break; }
+      let idx = c_base + i * p.n + col;
+      var v = p.alpha * tile[r * TN + j];
+      if (p.use_beta != 0u) { v = fma(p.beta, C[idx], v); }
+      C[idx] = v;
+    }
+  }
 }

@@ -11,8 +11,7 @@
 struct Params {
   seq: u32,
   heads: u32,
-  half: u32, // hd / 2
-  pairs: u32, // B * S * 2H * half
+  rows: u32, // B * S
   sign: f32,
 }
 
@@ -23,29 +22,31 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
 override WG: u32 = 64u;
+// Per-head half width in elements of the arrays above; a pipeline constant so the
+// index arithmetic divides by a constant (vector u32 division is scalarised on CPUs).
+override HALF: u32 = 8u;
 
+// Grid: (x, y) fold the B·S rows (grid()), z runs over blocks of WG lanes in a row.
 @compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let idx = (wg.x + wg.y * nwg.x) * WG + lid;
-  if (idx >= params.pairs) {
+  let row = wg.x + wg.y * nwg.x; // b * S + s
+  let j = wg.z * WG + lid;
+  if (row >= params.rows || j >= 2u * params.heads * HALF) {
     return;
   }
-  let half = params.half;
-  let hd = 2u * half;
-  let d = idx % half;
-  let t = idx / half;
-  let slot = t % (2u * params.heads); // q heads 0..H-1, then k heads H..2H-1
-  let bs = t / (2u * params.heads);
-  let s = bs % params.seq;
-  let base = bs * 3u * params.heads * hd + slot * hd + d;
+  let hd = 2u * HALF;
+  let slot = j / HALF; // q heads 0..H-1, then k heads H..2H-1
+  let d = j % HALF;
+  let s = row % params.seq;
+  let base = row * 3u * params.heads * hd + slot * hd + d;
   let x1 = qkv[base];
-  let x2 = qkv[base + half];
+  let x2 = qkv[base + HALF];
   let c = cos_table[s * hd + d];
   let sn = sin_table[s * hd + d] * params.sign;
   out[base] = x1 * c - x2 * sn;
-  out[base + half] = x2 * c + x1 * sn;
+  out[base + HALF] = x2 * c + x1 * sn;
 }

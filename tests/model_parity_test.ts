@@ -130,3 +130,17 @@ Deno.test({
   sanitizeOps: false,
   fn: () => runParity("trm_mlp_mixer.safetensors"),
 });
+
+Deno.test({
+  name: "parity with PyTorch: attention, learned pos, pre-norm, mean-pooled halt, softmax",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () => runParity("trm_variants_attention.safetensors"),
+});
+
+Deno.test({
+  name: "parity with PyTorch: MLP-mixer, learned pos, pre-norm, mean-pooled halt, stablemax",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () => runParity("trm_variants_mlp.safetensors"),
+});

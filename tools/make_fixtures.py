@@ -1,7 +1,13 @@
 """Writes the PyTorch parity fixtures for the TRM model (llm.c style).
 
 Run with Debian's torch:  /usr/bin/python3 tools/make_fixtures.py
-Outputs tests/fixtures/trm_attention.safetensors and tests/fixtures/trm_mlp_mixer.safetensors.
+Outputs, in tests/fixtures/:
+  trm_attention.safetensors          official attention model (RoPE, post-norm, stablemax)
+  trm_mlp_mixer.safetensors          official MLP-mixer model (no positions, post-norm, stablemax)
+  trm_variants_attention.safetensors attention, learned positions, pre-norm, mean-pooled halt
+                                     head, softmax loss
+  trm_variants_mlp.safetensors       MLP-mixer, learned positions, pre-norm, mean-pooled halt
+                                     head, stablemax loss
 
 Each file holds the (perturbed) initial weights under their official state_dict names, the
 batch (`fixture.inputs`, `fixture.labels`, `fixture.puzzle_identifiers`), and for 3 deep
@@ -38,14 +44,23 @@ BATCH = 3
 STEPS = 3
 
 
-def tiny_config(mixer: bool) -> TRMConfig:
+def tiny_config(mixer: bool, **options) -> TRMConfig:
     # D=16 keeps each file well under 1 MB: SwiGLU widths round up to 256 whatever D is, so
     # the MLP dominates and the file holds weights plus three gradients of every parameter.
-    return TRMConfig(
+    fields = dict(
         vocabSize=6, dim=16, numLayers=2, numHeads=2, seqLen=9, puzzleEmbLen=2,
         numPuzzleIdentifiers=3, expansion=4.0, tCycles=2, nRecursions=2,
         useMlpMixer=mixer, posEncoding="none" if mixer else "rope",
     )
+    fields.update(options)
+    return TRMConfig(**fields)
+
+
+def variant_config(mixer: bool) -> TRMConfig:
+    """The non-official options: learned positions, pre-norm, mean-pooled halting head, and
+    softmax loss for attention (the MLP variant keeps stablemax, so both losses meet pre-norm)."""
+    return tiny_config(mixer, posEncoding="learned", normPlacement="pre", haltHead="meanPooled",
+                       lossKind="stablemax" if mixer else "softmax")
 
 
 def sudoku_config(mixer: bool) -> TRMConfig:
@@ -80,6 +95,8 @@ def perturb(model: TRM, gen: torch.Generator) -> None:
         trunc_normal_(inner.q_head.weight, 1 / math.sqrt(D), gen)
         inner.q_head.bias.copy_(torch.empty(2, dtype=torch.float64).uniform_(-1, 1, generator=gen))
         trunc_normal_(inner.puzzle_emb.weights, 1 / math.sqrt(D), gen)
+    # inner.embed_pos (learned positions) needs nothing: its official init is already a
+    # trunc-normal draw, distinct for every position (checked in make()).
 
 
 def run_steps(model: TRM, inputs, labels, ids):
@@ -92,7 +109,7 @@ def run_steps(model: TRM, inputs, labels, ids):
             p.grad = None
         rows = model.inner.puzzle_emb.weights[ids.long()].clone().requires_grad_(True)
         y, z, logits, q_halt, q_cont = model.supervision_step(y, z, inputs, rows)
-        total, lm, halt, seq_correct = act_loss(logits, q_halt, labels, cfg.ignoreIndex)
+        total, lm, halt, seq_correct = act_loss(logits, q_halt, labels, cfg.ignoreIndex, cfg.lossKind)
         loss = total / inputs.shape[0]
         loss.backward()
         table_grad = torch.zeros_like(model.inner.puzzle_emb.weights).index_add_(0, ids.long(), rows.grad)
@@ -125,6 +142,9 @@ def make(name: str, cfg: TRMConfig, seed: int) -> None:
     perturb(model, gen)
     to_f32_exact(model)
     model = model.double()
+    if cfg.posEncoding == "learned":
+        pos = model.inner.embed_pos.embedding_weight
+        assert torch.cdist(pos, pos).add(torch.eye(len(pos), dtype=pos.dtype)).min() > 0.1, "degenerate embed_pos"
 
     V, L, B = cfg.vocabSize, cfg.seqLen, BATCH
     inputs = torch.randint(1, V, (B, L), generator=gen, dtype=torch.int64).to(torch.int32)
@@ -163,7 +183,7 @@ def make(name: str, cfg: TRMConfig, seed: int) -> None:
         "batch": B, "steps": STEPS, "stepNumbering": "1-based", "seed": seed,
         "computeDtype": "float64", "storedDtype": "F32 (ids and labels I32)",
         "loss": "(lm_loss + 0.5 * halt_loss) / batch; lm_loss = sum_b mean over valid tokens of "
-                "stablemax CE; halt_loss = sum_b BCEWithLogits(q_halt, seq_correct)",
+                f"{cfg.lossKind} CE; halt_loss = sum_b BCEWithLogits(q_halt, seq_correct)",
         "carry": "step 1 starts from y = H_init, z = L_init broadcast; y, z detached between steps",
         "gradients": "grad.step{k}.X = d fixture.step{k}.loss / d X, zeroed before each step",
         "minTop2LogitMargin": margin,
@@ -189,6 +209,8 @@ def main() -> None:
     os.makedirs(OUT_DIR, exist_ok=True)
     make("trm_attention", tiny_config(False), seed=1)
     make("trm_mlp_mixer", tiny_config(True), seed=2)
+    make("trm_variants_attention", variant_config(False), seed=3)
+    make("trm_variants_mlp", variant_config(True), seed=4)
 
 
 if __name__ == "__main__":

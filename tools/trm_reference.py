@@ -15,6 +15,7 @@ exactly the checkpoint names our safetensors files use:
     inner.L_level.layers.{i}.mlp_t.down_proj.weight      [S, I_t]
     inner.L_level.layers.{i}.mlp.gate_up_proj.weight     [2*I, D]
     inner.L_level.layers.{i}.mlp.down_proj.weight        [D, I]
+    inner.embed_pos.embedding_weight                [S, D]    (posEncoding "learned" only)
     inner.lm_head.weight                            [V, D]
     inner.q_head.weight                             [2, D]
     inner.q_head.bias                               [2]
@@ -23,6 +24,15 @@ exactly the checkpoint names our safetensors files use:
 
 where S = puzzleEmbLen + seqLen is the full sequence length, I = SwiGLU width for D and
 I_t the SwiGLU width for S.
+
+Besides the official numerics (the defaults) it implements the TypeScript model's other
+options, defined exactly as src/model/net.ts and recursion.ts compute them:
+
+    normPlacement "pre"     h = h + mix(norm(h)); h = h + mlp(norm(h)) (for mlp_t the mixer's
+                            norm is over the sequence axis, like its post-norm)
+    posEncoding "learned"   x = sqrt(D) * 0.707106781 * (token/puzzle embedding + embed_pos)
+    haltHead "meanPooled"   q = q_head(mean of y over all S positions, prefix included)
+    lossKind "softmax"      softmax cross-entropy instead of stablemax
 """
 
 from __future__ import annotations
@@ -56,11 +66,13 @@ class TRMConfig:
     tCycles: int = 3  # official H_cycles
     nRecursions: int = 6  # official L_cycles
     useMlpMixer: bool = False
-    posEncoding: str = "rope"  # "rope" | "none"
+    posEncoding: str = "rope"  # "rope" | "none" | "learned"
     rmsNormEps: float = 1e-5
     ropeBase: float = 10000.0
     ignoreIndex: int = IGNORE_INDEX
-    lossKind: str = "stablemax"
+    lossKind: str = "stablemax"  # "stablemax" | "softmax"
+    normPlacement: str = "post"  # "post" (official) | "pre"
+    haltHead: str = "official"  # "official" (y at position 0) | "meanPooled"
 
     @property
     def totalLen(self) -> int:
@@ -70,8 +82,25 @@ class TRMConfig:
     def headDim(self) -> int:
         return self.dim // self.numHeads
 
+    def __post_init__(self) -> None:
+        allowed = {"posEncoding": ("rope", "none", "learned"), "lossKind": ("stablemax", "softmax"),
+                   "normPlacement": ("post", "pre"), "haltHead": ("official", "meanPooled")}
+        for field, values in allowed.items():
+            if getattr(self, field) not in values:
+                raise ValueError(f"{field} must be one of {values}, got {getattr(self, field)!r}")
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        """Every field, except that options added after the first fixtures are left out while
+        they hold their default, so that those fixtures regenerate byte-identically (the TS
+        config fills the same defaults)."""
+        d = asdict(self)
+        for field, default in _LATER_FIELD_DEFAULTS.items():
+            if d[field] == default:
+                del d[field]
+        return json.dumps(d, sort_keys=True)
+
+
+_LATER_FIELD_DEFAULTS = {"normPlacement": "post", "haltHead": "official"}
 
 
 # --------------------------------------------------------------------------- initialisation
@@ -111,6 +140,11 @@ def swiglu_width(hidden: int, expansion: float) -> int:
 def rms_norm(x: torch.Tensor, eps: float) -> torch.Tensor:
     """Weightless RMSNorm over the last axis: x / sqrt(mean(x^2) + eps)."""
     return x * torch.rsqrt(x.square().mean(-1, keepdim=True) + eps)
+
+
+def rms_norm_seq(h: torch.Tensor, eps: float) -> torch.Tensor:
+    """Weightless RMSNorm of [B, S, D] over the sequence axis S (per batch and channel)."""
+    return rms_norm(h.transpose(1, 2), eps).transpose(1, 2)
 
 
 class Linear(nn.Module):
@@ -187,7 +221,11 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    """Post-norm block: h = norm(h + mix(h)); h = norm(h + swiglu(h))."""
+    """Post-norm block (official): h = norm(h + mix(h)); h = norm(h + swiglu(h)).
+
+    Pre-norm block: h = h + mix(norm(h)); h = h + swiglu(norm(h)). In both, the MLP-mixer's
+    norm is over the sequence axis and the channel MLP's over the hidden axis.
+    """
 
     def __init__(self, cfg: TRMConfig, gen: torch.Generator):
         super().__init__()
@@ -199,8 +237,18 @@ class Block(nn.Module):
             self.self_attn = Attention(cfg, gen)
         self.mlp = SwiGLU(cfg.dim, cfg.expansion, gen)
 
+    def mix(self, h: torch.Tensor, cos_sin) -> torch.Tensor:
+        """The mixer sub-block's output for [B, S, D] input (before residual and norm)."""
+        if self.cfg.useMlpMixer:
+            return self.mlp_t(h.transpose(1, 2)).transpose(1, 2)
+        return self.self_attn(h, cos_sin)
+
     def forward(self, h: torch.Tensor, cos_sin) -> torch.Tensor:
         eps = self.cfg.rmsNormEps
+        if self.cfg.normPlacement == "pre":
+            mix_norm = rms_norm_seq if self.cfg.useMlpMixer else rms_norm
+            h = h + self.mix(mix_norm(h, eps), cos_sin)
+            return h + self.mlp(rms_norm(h, eps))
         if self.cfg.useMlpMixer:
             ht = h.transpose(1, 2)
             h = rms_norm(ht + self.mlp_t(ht), eps).transpose(1, 2)
@@ -242,6 +290,9 @@ class Inner(nn.Module):
         self.q_head = Linear(D, 2, True, gen)
         if cfg.puzzleEmbLen > 0:
             self.puzzle_emb = PuzzleEmbedding(cfg.numPuzzleIdentifiers, D)
+        if cfg.posEncoding == "learned":
+            # Official HRM/TRM: one learned vector per position, prefix included.
+            self.embed_pos = Embedding(cfg.totalLen, D, 1 / math.sqrt(D), gen)
         self.L_level = ReasoningModule(cfg, gen)
         self.register_buffer("H_init", trunc_normal_(torch.empty(D), 1.0, gen), persistent=True)
         self.register_buffer("L_init", trunc_normal_(torch.empty(D), 1.0, gen), persistent=True)
@@ -269,13 +320,18 @@ class TRM(nn.Module):
         return self.inner.H_init.expand(shape).clone(), self.inner.L_init.expand(shape).clone()
 
     def input_embeddings(self, inputs: torch.Tensor, puzzle_rows: Optional[torch.Tensor]) -> torch.Tensor:
-        """sqrt(D) * [puzzle_row, 0, ..., 0, embed(inputs)]: prefix token 0 is the puzzle vector."""
+        """sqrt(D) * [puzzle_row, 0, ..., 0, embed(inputs)]: prefix token 0 is the puzzle vector.
+
+        With learned positions (official): sqrt(D) * 0.707106781 * (that + embed_pos).
+        """
         cfg = self.cfg
         x = self.inner.embed_tokens(inputs)
         if cfg.puzzleEmbLen > 0:
             B = inputs.shape[0]
             pad = x.new_zeros(B, cfg.puzzleEmbLen - 1, cfg.dim)
             x = torch.cat((puzzle_rows[:, None, :], pad, x), dim=1)
+        if cfg.posEncoding == "learned":
+            x = 0.707106781 * (x + self.inner.embed_pos.embedding_weight)
         return math.sqrt(cfg.dim) * x
 
     def supervision_step(
@@ -303,7 +359,7 @@ class TRM(nn.Module):
             z = net(z, y + x, cos_sin)
         y = net(y, z, cos_sin)
         logits = self.inner.lm_head(y)[:, cfg.puzzleEmbLen :]
-        q = self.inner.q_head(y[:, 0])
+        q = self.inner.q_head(y.mean(dim=1) if cfg.haltHead == "meanPooled" else y[:, 0])
         return y, z, logits, q[:, 0], q[:, 1]
 
 
@@ -316,17 +372,19 @@ def log_stablemax(x: torch.Tensor) -> torch.Tensor:
     return torch.log(s / s.sum(-1, keepdim=True))
 
 
-def act_loss(logits: torch.Tensor, q_halt: torch.Tensor, labels: torch.Tensor, ignore: int):
+def act_loss(logits: torch.Tensor, q_halt: torch.Tensor, labels: torch.Tensor, ignore: int,
+             kind: str = "stablemax"):
     """Official loss of one supervision step, before the division by the batch size.
 
-    lm = sum_b mean_{valid t} CE(b, t) (stablemax, computed in float64);
+    lm = sum_b mean_{valid t} CE(b, t) (stablemax or softmax, computed in float64);
     halt = sum_b BCE_with_logits(q_halt_b, all valid tokens of b argmax-correct);
     total = lm + 0.5 * halt. Returns (total, lm, halt, seq_correct).
     """
     mask = labels != ignore
     counts = mask.sum(-1)
     safe = torch.where(mask, labels, torch.zeros_like(labels)).long()
-    logp = log_stablemax(logits.to(torch.float64)).gather(-1, safe[..., None])[..., 0]
+    log_probs = {"stablemax": log_stablemax, "softmax": lambda x: torch.log_softmax(x, dim=-1)}[kind]
+    logp = log_probs(logits.to(torch.float64)).gather(-1, safe[..., None])[..., 0]
     ce = -torch.where(mask, logp, torch.zeros_like(logp))
     lm = (ce / counts.clamp_min(1)[:, None]).sum()
     with torch.no_grad():

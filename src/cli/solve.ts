@@ -8,6 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { Gpu } from "../gpu/gpu.ts";
 import { formatSudokuGrid, formatSudokuLine, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
 import { type ParsedSudoku, parseSudoku } from "../puzzles/sudoku_parse.ts";
 import {
@@ -122,8 +123,21 @@ function countChanged(a: SudokuGrid, b: SudokuGrid): number {
   return n;
 }
 
+/** What `solve` reads and writes through; tests replace parts of it. */
+export interface SolveIo {
+  /** GPU to load models onto (default: one created on first use). */
+  gpu?: Gpu;
+  /** The shipped models' index (default {@linkcode SHIPPED_INDEX}). */
+  indexUrl?: URL;
+  /** Writes to standard output. */
+  write?: (text: string) => Promise<void>;
+  /** Reads all of standard input (for "-"). */
+  readStdin?: () => Promise<string>;
+}
+
 /** Runs `solve` with its arguments; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], io: SolveIo = {}): Promise<number> {
+  const write = io.write ?? writeStdout;
   let parsed;
   try {
     parsed = parseArgs({
@@ -146,7 +160,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    console.log(HELP);
+    await write(HELP + "\n");
     return 0;
   }
   if (positionals.length !== 1) {
@@ -171,7 +185,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
 
-  const text = await readInput(file);
+  const text = file === "-" && io.readStdin ? await io.readStdin() : await readInput(file);
   const { puzzles, errors } = parseSudoku(text, { size: size as SudokuSize | undefined });
   const label = file === "-" ? "standard input" : file;
   if (errors.length) {
@@ -183,8 +197,9 @@ export async function run(args: string[]): Promise<number> {
   const modelUrl = values.model ? new URL(values.model, `file://${Deno.cwd()}/`) : undefined;
   const registry: ModelRegistry = await openRegistry({
     readFile: readFileOrNull,
-    indexUrl: modelUrl ? undefined : SHIPPED_INDEX,
+    indexUrl: modelUrl ? undefined : io.indexUrl ?? SHIPPED_INDEX,
     modelFiles: modelUrl ? [modelUrl] : undefined,
+    gpu: io.gpu,
   }).catch((error) => {
     throw new UsageError((error as Error).message);
   });
@@ -275,7 +290,7 @@ export async function run(args: string[]): Promise<number> {
       } ms`,
     );
   }
-  await writeStdout(out.join("\n") + "\n");
+  await write(out.join("\n") + "\n");
   return invalid ? 2 : 0;
 }
 

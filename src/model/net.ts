@@ -156,7 +156,7 @@ function mixerForward(ctx: NetContext, shape: NetShape, i: number, a: Tensor, lt
   }
   const wqkv = weights.get(`${p}.self_attn.qkv_proj.weight`)!;
   const wo = weights.get(`${p}.self_attn.o_proj.weight`)!;
-  let qkv = linear(gpu, a.reshape([b * s, d]), wqkv);
+  let qkv = linear(gpu, a.reshape([b * s, d]), wqkv).reshapeOwned([b, s, 3 * d]);
   if (ctx.rope) {
     const rotated = rope(gpu, qkv.reshape([b, s, 3 * d]), ctx.rope, { numHeads: config.numHeads });
     qkv.release();

@@ -106,27 +106,55 @@ function expandLines(lines: string[], counts: Readonly<Record<string, number>>):
   return out;
 }
 
+/** Per-kernel shape of the unrolled code: rows per invocation and keys (or queries) per step. */
+interface Blocking {
+  /** Rows (queries, or keys for dK/dV) per invocation: the `r` template count. */
+  r: number;
+  /** Keys (or queries) per loop step: the `t` template count. */
+  kb: number;
+}
+
 /**
- * Rows (queries or keys) per invocation. On CPU adapters every storage load is a
- * per-lane scalar loop, so reusing each loaded k/v (or q/dO) vector for many rows pays
- * despite the register spills; the cap on rows × hd keeps LLVM's compile time sane
- * (32 rows at hd 64 took minutes). GPUs keep one row per invocation.
+ * Limits on the unrolled kernels, in vec4s per invocation, measured on llvmpipe.
+ * On CPU adapters every storage load is a per-lane scalar loop, so reusing each loaded
+ * vector for many rows pays despite register spills. But LLVM's compile time explodes
+ * (from < 1 s to minutes) past about 512 live vec4s per invocation or 256 vec4 loads
+ * per loop step, so both are capped. `live` counts vec4s per row (per r) and `loads`
+ * vec4 loads per key of a step (per t), each per hd/4.
  */
-function rowsPerLane(gpu: Gpu, headDim: number, budget: number, override?: number): number {
+const KERNELS = {
+  forward: { live: 2, loads: 2, liveCap: 512, loadCap: 128 },
+  dq: { live: 3, loads: 3, liveCap: 384, loadCap: 192 },
+  dkv: { live: 4, loads: 4, liveCap: 512, loadCap: 256 },
+} as const;
+
+function blocking(
+  gpu: Gpu,
+  kernel: keyof typeof KERNELS,
+  hd4: number,
+  override?: number,
+): Blocking {
+  const k = KERNELS[kernel];
+  const kb = Math.max(1, Math.min(4, Math.floor(k.loadCap / (k.loads * hd4))));
   if (override !== undefined) {
-    if (!Number.isInteger(override) || override < 1 || override > 32) {
-      throw new RangeError(`attention: queriesPerLane ${override} must be an integer in 1..32`);
+    if (!Number.isInteger(override) || override < 1 || override > 16) {
+      throw new RangeError(`attention: queriesPerLane ${override} must be an integer in 1..16`);
     }
-    return override;
+    return { r: override, kb };
   }
-  if (gpu.profile !== "cpu") return 1;
-  return Math.max(1, Math.min(16, Math.floor(budget / headDim)));
+  // GPUs: one row per invocation (plenty of threads; spills are what hurts there).
+  if (gpu.profile !== "cpu") return { r: 1, kb };
+  return { r: Math.max(1, Math.min(16, Math.floor(k.liveCap / (k.live * hd4)))), kb };
 }
 
 const WORKGROUP = 64;
-const FORWARD_BUDGET = 1024; // rows × hd per invocation (16 rows at hd 64)
-const DQ_BUDGET = 512;
-const DKV_BUDGET = 512;
+
+/** Compiles (once) one templated attention kernel for (hd/4, blocking). */
+function kernel(gpu: Gpu, source: string, hd4: number, { r, kb }: Blocking): GPUComputePipeline {
+  return gpu.pipeline(expandTemplate(source, { d: hd4, r, t: kb }), {
+    constants: { WG: WORKGROUP, HD4: hd4, R: r, KB: kb },
+  });
+}
 
 /**
  * Attention forward: `softmax(q kᵀ / sqrt(hd)) v` per (batch, head), over all S keys
@@ -145,15 +173,13 @@ export function attentionForward(
   options: AttentionOptions,
 ): AttentionForwardResult {
   const { batch, seq, heads, headDim } = dims(qkv, options);
-  const r = rowsPerLane(gpu, headDim, FORWARD_BUDGET, options.queriesPerLane);
-  const chunks = Math.ceil(seq / r);
-  const lanes = batch * heads * chunks;
   const hd4 = headDim / 4;
+  const block = blocking(gpu, "forward", hd4, options.queriesPerLane);
+  const chunks = Math.ceil(seq / block.r);
+  const lanes = batch * heads * chunks;
   const out = gpu.empty([batch, seq, heads * headDim]);
   const lse = gpu.empty([batch, heads, seq]);
-  const pipeline = gpu.pipeline(expandTemplate(forwardSrc, { d: hd4, r }), {
-    constants: { WG: WORKGROUP, HD4: hd4, R: r },
-  });
+  const pipeline = kernel(gpu, forwardSrc, hd4, block);
   gpu.dispatch(pipeline, [qkv, out, lse], grid(Math.ceil(lanes / WORKGROUP)), {
     u32: [seq, heads, chunks, lanes],
     f32: [Math.LOG2E / Math.sqrt(headDim)],
@@ -198,23 +224,19 @@ export function attentionBackward(
   const dQkv = gpu.empty([batch, seq, 3 * width]);
   const dsum = gpu.empty([batch, heads, seq]);
 
-  const rq = rowsPerLane(gpu, headDim, DQ_BUDGET, options.queriesPerLane);
-  const chunksQ = Math.ceil(seq / rq);
+  const blockQ = blocking(gpu, "dq", hd4, options.queriesPerLane);
+  const chunksQ = Math.ceil(seq / blockQ.r);
   const lanesQ = batch * heads * chunksQ;
-  const dq = gpu.pipeline(expandTemplate(backwardDqSrc, { d: hd4, r: rq }), {
-    constants: { WG: WORKGROUP, HD4: hd4, R: rq },
-  });
+  const dq = kernel(gpu, backwardDqSrc, hd4, blockQ);
   gpu.dispatch(dq, [qkv, out, dOut, lse, dQkv, dsum], grid(Math.ceil(lanesQ / WORKGROUP)), {
     u32: [seq, heads, chunksQ, lanesQ],
     f32,
   });
 
-  const rk = rowsPerLane(gpu, headDim, DKV_BUDGET, options.queriesPerLane);
-  const chunksK = Math.ceil(seq / rk);
+  const blockK = blocking(gpu, "dkv", hd4, options.queriesPerLane);
+  const chunksK = Math.ceil(seq / blockK.r);
   const lanesK = batch * heads * chunksK;
-  const dkv = gpu.pipeline(expandTemplate(backwardDkvSrc, { d: hd4, r: rk }), {
-    constants: { WG: WORKGROUP, HD4: hd4, R: rk },
-  });
+  const dkv = kernel(gpu, backwardDkvSrc, hd4, blockK);
   gpu.dispatch(dkv, [qkv, dOut, lse, dsum, dQkv], grid(Math.ceil(lanesK / WORKGROUP)), {
     u32: [seq, heads, chunksK, lanesK],
     f32,

@@ -55,10 +55,12 @@ export interface MatmulOptions {
 
 /**
  * Register-kernel shapes (rows × columns per invocation, workgroup x × y). Big blocks
- * amortise llvmpipe's expensive loads (32×16 measured best at 512³; 32×32 spills and
- * compiles for ~20 s); small products use the small block to avoid clamped waste.
+ * amortise llvmpipe's expensive loads: at 512³ on an idle machine 32×16 gave ~4.0 GFLOP/s,
+ * 16×16 ~3.1, a loop-indexed 8×8 ~1.0; but LLVM compile time grows with the block (32×16
+ * took 85 s on a loaded machine, 16×16 about a third of that; Mesa's disk cache keeps it
+ * afterwards). Small products use the small block to avoid clamped waste.
  */
-const REGISTER_BIG = { TM: 32, TN: 16, WX: 8, WY: 2 } as const;
+const REGISTER_BIG = { TM: 16, TN: 16, WX: 8, WY: 4 } as const;
 const REGISTER_SMALL = { TM: 4, TN: 4, WX: 8, WY: 8 } as const;
 const TILED_TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 } as const;
 

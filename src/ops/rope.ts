@@ -8,6 +8,7 @@
 import type { Gpu, Tensor } from "../gpu/gpu.ts";
 import { grid } from "../gpu/gpu.ts";
 import ropeSrc from "../../kernels/rope.wgsl" with { type: "text" };
+import ropeVec4Src from "../../kernels/rope_vec4.wgsl" with { type: "text" };
 
 /** cos/sin tables, [seqLen, headDim] each, for positions 0..seqLen-1. */
 export interface RopeTable {
@@ -122,11 +123,16 @@ export function rope(gpu: Gpu, qkv: Tensor, table: RopeTable, options: RopeOptio
   }
   const out = gpu.empty(qkv.shape);
   gpu.copy(qkv, out); // v (and q, k, overwritten next)
-  const half = hd / 2;
-  const pairs = batch * seq * 2 * heads * half;
-  const pipeline = gpu.pipeline(ropeSrc, { constants: { WG: WORKGROUP } });
-  gpu.dispatch(pipeline, [qkv, table.cos, table.sin, out], grid(Math.ceil(pairs / WORKGROUP)), {
-    u32: [seq, heads, half, pairs],
+  // Four pairs per invocation when each half head is whole vec4s (hd % 8 == 0).
+  const width4 = hd % 8 === 0;
+  const lanesPerHalf = width4 ? hd / 8 : hd / 2;
+  const pipeline = width4
+    ? gpu.pipeline(ropeVec4Src, { constants: { WG: WORKGROUP, HALF4: lanesPerHalf } })
+    : gpu.pipeline(ropeSrc, { constants: { WG: WORKGROUP, HALF: lanesPerHalf } });
+  const [gx, gy] = grid(batch * seq);
+  const blocksPerRow = Math.ceil((2 * heads * lanesPerHalf) / WORKGROUP);
+  gpu.dispatch(pipeline, [qkv, table.cos, table.sin, out], [gx, gy, blocksPerRow], {
+    u32: [seq, heads, batch * seq],
     f32: [options.inverse ? -1 : 1],
   });
   return out;
