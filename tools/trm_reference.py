@@ -29,7 +29,8 @@ Besides the official numerics (the defaults) it implements the TypeScript model'
 options, defined exactly as src/model/net.ts and recursion.ts compute them:
 
     normPlacement "pre"     h = h + mix(norm(h)); h = h + mlp(norm(h)) (for mlp_t the mixer's
-                            norm is over the sequence axis, like its post-norm)
+                            norm is over the sequence axis, like its post-norm), and the net
+                            ends with a final channel norm: net(h, inj) = norm(layers(h + inj))
     posEncoding "learned"   x = sqrt(D) * 0.707106781 * (token/puzzle embedding + embed_pos)
     haltHead "meanPooled"   q = q_head(mean of y over all S positions, prefix included)
     lossKind "softmax"      softmax cross-entropy instead of stablemax
@@ -268,6 +269,9 @@ class ReasoningModule(nn.Module):
         h = h + inj
         for layer in self.layers:
             h = layer(h, cos_sin)
+        if self.layers[0].cfg.normPlacement == "pre":
+            # Pre-norm ends with a norm, or y and z grow without bound across the recursion.
+            h = rms_norm(h, self.layers[0].cfg.rmsNormEps)
         return h
 
 

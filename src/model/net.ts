@@ -79,6 +79,8 @@ export interface NetTape {
   layers: LayerTape[];
   /** True when the activations must be recomputed from `sum` in backward. */
   recompute: boolean;
+  /** Pre-norm only: the final norm that keeps y and z bounded across the recursion. */
+  final?: { y: Tensor; rstd: Tensor };
 }
 
 const channel = (rows: number, n: number, eps: number) => ({ outer: rows, n, inner: 1, eps });
@@ -122,13 +124,24 @@ function layersForward(
     }
     x = lt.out;
   }
+  // Pre-norm blocks leave the residual stream unnormalised; without a final norm y and z
+  // grow by orders of magnitude per supervision step, so the net ends with one.
+  let final: { y: Tensor; rstd: Tensor } | undefined;
+  if (config.normPlacement === "pre") {
+    const { batch: b, seq: s } = shape;
+    const n = rmsNorm(gpu, x, { outer: b * s, n: config.dim, inner: 1, eps: config.rmsNormEps });
+    final = { y: n.y.reshapeOwned([b, s, config.dim]), rstd: n.rstd };
+  }
   if (!record) {
     if (x !== sum && !keepSum) sum.release();
-    return { out: x };
+    if (!final) return { out: x };
+    final.rstd.release();
+    if (x !== sum) x.release();
+    return { out: final.y };
   }
   // The caller owns `out`; the tape keeps its own reference to the same tensor, so hand
   // out a copy to keep ownership simple (one tensor per owner).
-  return { out: copy(gpu, x), tape: { sum, layers, recompute: false } };
+  return { out: copy(gpu, final ? final.y : x), tape: { sum, layers, recompute: false, final } };
 }
 
 function seedFor(ctx: NetContext, layer: number, which: number): number | undefined {
@@ -240,6 +253,8 @@ function releaseLayer(lt: LayerTape, includeOut: boolean): void {
 /** Releases everything a tape holds. */
 export function releaseTape(tape: NetTape): void {
   tape.sum.release();
+  tape.final?.y.release();
+  tape.final?.rstd.release();
   for (const lt of tape.layers) releaseLayer(lt, true);
 }
 
@@ -258,6 +273,11 @@ export function netBackward(ctx: NetContext, shape: NetShape, tape: NetTape, dOu
     tape = full.tape!;
   }
   let d = dOut;
+  if (tape.final) {
+    const { batch: b, seq: s } = shape;
+    d = rmsNormBackward(ctx.gpu, tape.final.y, tape.final.rstd, dOut, { outer: b * s, n: ctx.config.dim, inner: 1 }).dx;
+    dOut.release();
+  }
   for (let i = ctx.config.numLayers - 1; i >= 0; i--) {
     d = layerBackward(ctx, shape, i, tape.layers[i], d, grads);
   }
