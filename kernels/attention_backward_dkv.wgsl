@@ -5,9 +5,9 @@
 // with D_i = dO_i · O_i from attention_backward_dq.wgsl (which runs first).
 //
 // qkv, dqkv: [B, S, 3, H, hd]; dout: [B, S, H, hd]; lse, dsum: [B, H, S].
-// One invocation owns R consecutive keys of one (batch, head) and walks the queries KB
+// One invocation owns R consecutive keys of one (batch, head) and walks the queries four
 // at a time (see attention_forward.wgsl for why, and for the `//#for` template syntax:
-// `d` runs over hd/4 vec4 slices, `r` over the R keys, `t` over the KB queries). Only the k and v slots of
+// `d` runs over hd/4 vec4 slices, `r` over the R keys). Only the k and v slots of
 // dqkv are written here.
 
 struct Params {
@@ -29,7 +29,6 @@ struct Params {
 override WG: u32 = 64u;
 override HD4: u32 = 16u; // head_dim / 4, equal to the `d` template count
 override R: u32 = 1u; // keys per lane, equal to the `r` template count
-override KB: u32 = 4u; // queries per step, equal to the `t` template count
 const LOG2E: f32 = 1.4426950408889634;
 
 @compute @workgroup_size(WG)
@@ -66,52 +65,52 @@ fn main(
   //#end
   //#end
 
-  let sb = bh * S;
-  for (var i = 0u; i < S; i += KB) {
-    //#for t
-    let live$t = i + $tu < S;
-    let ic$t = min(i + $tu, S - 1u);
-    let qc$t = qbase + ic$t * row;
-    let oc$t = obase + ic$t * orow;
-    let lse$t = lse[sb + ic$t] * LOG2E;
-    let dsum$t = dsum[sb + ic$t];
-    //#end
+  let offs = vec4<u32>(0u, 1u, 2u, 3u);
+  for (var i = 0u; i < S; i += 4u) {
+    let iv = vec4<u32>(i) + offs;
+    let live = iv < vec4<u32>(S);
+    let ic = min(iv, vec4<u32>(S - 1u));
+    let qc = ic * row;
+    let oc = ic * orow;
+    let sb = bh * S;
+    let lse4 = vec4<f32>(lse[sb + ic.x], lse[sb + ic.y], lse[sb + ic.z], lse[sb + ic.w]) * LOG2E;
+    let dsum4 = vec4<f32>(dsum[sb + ic.x], dsum[sb + ic.y], dsum[sb + ic.z], dsum[sb + ic.w]);
     //#for r
-    //#for t
-    var s$r_$t = 0.0;
-    var dp$r_$t = 0.0;
-    //#end
+    var s$r = vec4<f32>(0.0);
+    var dp$r = vec4<f32>(0.0);
     //#end
     //#for d
-    //#for t
-    let q$t_$d = qkv[qc$t + $du];
-    let g$t_$d = dout[oc$t + $du];
+    let qx$d = qkv[qbase + qc.x + $du];
+    let qy$d = qkv[qbase + qc.y + $du];
+    let qz$d = qkv[qbase + qc.z + $du];
+    let qw$d = qkv[qbase + qc.w + $du];
+    let gx$d = dout[obase + oc.x + $du];
+    let gy$d = dout[obase + oc.y + $du];
+    let gz$d = dout[obase + oc.z + $du];
+    let gw$d = dout[obase + oc.w + $du];
+    //#for r
+    s$r += vec4<f32>(dot(k$r_$d, qx$d), dot(k$r_$d, qy$d), dot(k$r_$d, qz$d), dot(k$r_$d, qw$d));
+    dp$r += vec4<f32>(dot(v$r_$d, gx$d), dot(v$r_$d, gy$d), dot(v$r_$d, gz$d), dot(v$r_$d, gw$d));
+    //#end
     //#end
     //#for r
-    //#for t
-    s$r_$t += dot(k$r_$d, q$t_$d);
-    dp$r_$t += dot(v$r_$d, g$t_$d);
-    //#end
-    //#end
-    //#end
-    //#for r
-    //#for t
-    let p$r_$t = select(0.0, exp2(s$r_$t - lse$t), live$t);
-    let ds$r_$t = p$r_$t * (dp$r_$t - dsum$t);
-    //#end
+    let p$r = select(vec4<f32>(0.0), exp2(s$r - lse4), live);
+    let ds$r = p$r * (dp$r - dsum4);
     //#end
     // q and dO are loaded again rather than kept live from the first pass: keeping them
-    // made LLVM's compile time explode (seconds to minutes) for no run-time gain.
+    // made LLVM's compile time explode (seconds to minutes) on llvmpipe.
     //#for d
-    //#for t
-    let qr$t_$d = qkv[qc$t + $du];
-    let gr$t_$d = dout[oc$t + $du];
-    //#end
+    let qx2_$d = qkv[qbase + qc.x + $du];
+    let qy2_$d = qkv[qbase + qc.y + $du];
+    let qz2_$d = qkv[qbase + qc.z + $du];
+    let qw2_$d = qkv[qbase + qc.w + $du];
+    let gx2_$d = dout[obase + oc.x + $du];
+    let gy2_$d = dout[obase + oc.y + $du];
+    let gz2_$d = dout[obase + oc.z + $du];
+    let gw2_$d = dout[obase + oc.w + $du];
     //#for r
-    //#for t
-    dv$r_$d += p$r_$t * gr$t_$d;
-    dk$r_$d += ds$r_$t * qr$t_$d;
-    //#end
+    dv$r_$d += (p$r.x * gx2_$d + p$r.y * gy2_$d) + (p$r.z * gz2_$d + p$r.w * gw2_$d);
+    dk$r_$d += (ds$r.x * qx2_$d + ds$r.y * qy2_$d) + (ds$r.z * qz2_$d + ds$r.w * qw2_$d);
     //#end
     //#end
   }

@@ -5,9 +5,9 @@
 // D is written for the key-side kernel (attention_backward_dkv.wgsl), which runs next.
 //
 // qkv, dqkv: [B, S, 3, H, hd]; out, dout: [B, S, H, hd]; lse, dsum: [B, H, S].
-// One invocation owns R consecutive queries of one (batch, head) and walks the keys KB
+// One invocation owns R consecutive queries of one (batch, head) and walks the keys four
 // at a time (see attention_forward.wgsl for why, and for the `//#for` template syntax:
-// `d` runs over hd/4 vec4 slices, `r` over the R queries, `t` over the KB keys). Only the q slots of dqkv
+// `d` runs over hd/4 vec4 slices, `r` over the R queries). Only the q slots of dqkv
 // are written here.
 
 struct Params {
@@ -30,7 +30,6 @@ struct Params {
 override WG: u32 = 64u;
 override HD4: u32 = 16u; // head_dim / 4, equal to the `d` template count
 override R: u32 = 1u; // queries per lane, equal to the `r` template count
-override KB: u32 = 4u; // keys per step, equal to the `t` template count
 const LOG2E: f32 = 1.4426950408889634;
 
 @compute @workgroup_size(WG)
@@ -71,44 +70,42 @@ fn main(
   let lse$r = lse[bh * S + qi$r] * LOG2E;
   //#end
 
-  for (var j = 0u; j < S; j += KB) {
-    //#for t
-    let live$t = j + $tu < S;
-    let jc$t = min(j + $tu, S - 1u) * row;
-    //#end
+  let offs = vec4<u32>(0u, 1u, 2u, 3u);
+  for (var j = 0u; j < S; j += 4u) {
+    let jv = vec4<u32>(j) + offs;
+    let live = jv < vec4<u32>(S);
+    let jc = min(jv, vec4<u32>(S - 1u)) * row;
     //#for r
-    //#for t
-    var s$r_$t = 0.0;
-    var dp$r_$t = 0.0;
-    //#end
+    var s$r = vec4<f32>(0.0);
+    var dp$r = vec4<f32>(0.0);
     //#end
     //#for d
-    //#for t
-    let k$t_$d = qkv[kbase + jc$t + $du];
-    let v$t_$d = qkv[vbase + jc$t + $du];
+    let kx$d = qkv[kbase + jc.x + $du];
+    let ky$d = qkv[kbase + jc.y + $du];
+    let kz$d = qkv[kbase + jc.z + $du];
+    let kw$d = qkv[kbase + jc.w + $du];
+    let vx$d = qkv[vbase + jc.x + $du];
+    let vy$d = qkv[vbase + jc.y + $du];
+    let vz$d = qkv[vbase + jc.z + $du];
+    let vw$d = qkv[vbase + jc.w + $du];
+    //#for r
+    s$r += vec4<f32>(dot(q$r_$d, kx$d), dot(q$r_$d, ky$d), dot(q$r_$d, kz$d), dot(q$r_$d, kw$d));
+    dp$r += vec4<f32>(dot(g$r_$d, vx$d), dot(g$r_$d, vy$d), dot(g$r_$d, vz$d), dot(g$r_$d, vw$d));
+    //#end
     //#end
     //#for r
-    //#for t
-    s$r_$t += dot(q$r_$d, k$t_$d);
-    dp$r_$t += dot(g$r_$d, v$t_$d);
-    //#end
-    //#end
-    //#end
-    //#for r
-    //#for t
-    let ds$r_$t = select(0.0, exp2(s$r_$t - lse$r), live$t) * (dp$r_$t - dsum$r);
-    //#end
+    let p$r = select(vec4<f32>(0.0), exp2(s$r - vec4<f32>(lse$r)), live);
+    let ds$r = p$r * (dp$r - vec4<f32>(dsum$r));
     //#end
     // k is loaded again rather than kept live from the first pass: keeping it made
-    // LLVM's compile time explode (seconds to minutes) for no run-time gain.
+    // LLVM's compile time explode (seconds to minutes) on llvmpipe.
     //#for d
-    //#for t
-    let kr$t_$d = qkv[kbase + jc$t + $du];
-    //#end
+    let kx2_$d = qkv[kbase + jc.x + $du];
+    let ky2_$d = qkv[kbase + jc.y + $du];
+    let kz2_$d = qkv[kbase + jc.z + $du];
+    let kw2_$d = qkv[kbase + jc.w + $du];
     //#for r
-    //#for t
-    a$r_$d += ds$r_$t * kr$t_$d;
-    //#end
+    a$r_$d += (ds$r.x * kx2_$d + ds$r.y * ky2_$d) + (ds$r.z * kz2_$d + ds$r.w * kw2_$d);
     //#end
     //#end
   }

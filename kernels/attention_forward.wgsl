@@ -5,17 +5,17 @@
 // out: [B, S, H, hd]; lse: [B, H, S], natural-log log-sum-exp of the scaled scores.
 //
 // One invocation ("lane") owns R consecutive queries of one (batch, head) and walks all
-// keys KB at a time: every k/v vec4 it loads is used for R queries. On llvmpipe each
+// keys four at a time: every k/v vec4 it loads is used for R queries. On llvmpipe each
 // storage-buffer load is a per-lane scalar loop, so loads, not FMAs, set the speed, and
 // the R×hd q and accumulator values per lane are worth their register spills.
 //
 // TEMPLATE: src/ops/attention.ts expands `//#for X` … `//#end` blocks, repeating the
 // body with `$X` replaced by 0, 1, …: `d` runs over hd/4 vec4 slices, `r` over the R
-// queries, `t` over the KB keys of a step. Everything per-lane is then a named value (loop-indexed private arrays end
+// queries. Everything per-lane is then a named value (loop-indexed private arrays end
 // up in memory on llvmpipe).
 //
 // Scores live in the log2 domain (q pre-multiplied by scale·log2(e)) so the softmax
-// uses exp2. The key tail (S % KB) is handled by clamping the key index and giving the
+// uses exp2. The key tail (S % 4) is handled by clamping the key index and giving the
 // extra keys a score of NEG_BIG, whose exp2 is exactly 0.
 
 struct Params {
@@ -34,7 +34,6 @@ struct Params {
 override WG: u32 = 64u;
 override HD4: u32 = 16u; // head_dim / 4, equal to the `d` template count
 override R: u32 = 1u; // queries per lane, equal to the `r` template count
-override KB: u32 = 4u; // keys per step, equal to the `t` template count
 const LN2: f32 = 0.6931471805599453;
 const NEG_BIG: f32 = -3.0e38;
 
@@ -71,49 +70,38 @@ fn main(
   var l$r = 0.0;
   //#end
 
-  for (var j = 0u; j < S; j += KB) {
-    //#for t
-    let live$t = j + $tu < S;
-    let jc$t = min(j + $tu, S - 1u) * row;
-    //#end
+  let offs = vec4<u32>(0u, 1u, 2u, 3u);
+  for (var j = 0u; j < S; j += 4u) {
+    let jv = vec4<u32>(j) + offs;
+    let live = jv < vec4<u32>(S);
+    let jc = min(jv, vec4<u32>(S - 1u)) * row;
     //#for r
-    //#for t
-    var s$r_$t = 0.0;
-    //#end
+    var s$r = vec4<f32>(0.0);
     //#end
     //#for d
-    //#for t
-    let k$t_$d = qkv[kbase + jc$t + $du];
+    let kx$d = qkv[kbase + jc.x + $du];
+    let ky$d = qkv[kbase + jc.y + $du];
+    let kz$d = qkv[kbase + jc.z + $du];
+    let kw$d = qkv[kbase + jc.w + $du];
+    //#for r
+    s$r += vec4<f32>(dot(q$r_$d, kx$d), dot(q$r_$d, ky$d), dot(q$r_$d, kz$d), dot(q$r_$d, kw$d));
+    //#end
     //#end
     //#for r
-    //#for t
-    s$r_$t += dot(q$r_$d, k$t_$d);
-    //#end
-    //#end
-    //#end
-    //#for r
-    var mx$r = m$r;
-    //#for t
-    s$r_$t = select(NEG_BIG, s$r_$t, live$t);
-    mx$r = max(mx$r, s$r_$t);
-    //#end
-    let c$r = exp2(m$r - mx$r);
-    l$r *= c$r;
-    //#for t
-    let p$r_$t = exp2(s$r_$t - mx$r);
-    l$r += p$r_$t;
-    //#end
-    m$r = mx$r;
+    s$r = select(vec4<f32>(NEG_BIG), s$r, live);
+    let mn$r = max(m$r, max(max(s$r.x, s$r.y), max(s$r.z, s$r.w)));
+    let c$r = exp2(m$r - mn$r);
+    let p$r = exp2(s$r - vec4<f32>(mn$r));
+    l$r = l$r * c$r + ((p$r.x + p$r.y) + (p$r.z + p$r.w));
+    m$r = mn$r;
     //#end
     //#for d
-    //#for t
-    let v$t_$d = qkv[vbase + jc$t + $du];
-    //#end
+    let vx$d = qkv[vbase + jc.x + $du];
+    let vy$d = qkv[vbase + jc.y + $du];
+    let vz$d = qkv[vbase + jc.z + $du];
+    let vw$d = qkv[vbase + jc.w + $du];
     //#for r
-    a$r_$d *= c$r;
-    //#for t
-    a$r_$d += p$r_$t * v$t_$d;
-    //#end
+    a$r_$d = a$r_$d * c$r + (p$r.x * vx$d + p$r.y * vy$d) + (p$r.z * vz$d + p$r.w * vw$d);
     //#end
     //#end
   }

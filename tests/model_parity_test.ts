@@ -17,8 +17,15 @@ import { testGpu } from "./_helpers.ts";
 
 const RELATIVE_TOLERANCE = 1e-4;
 
-function compare(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, report: string[]) {
-  if (actual.length !== expected.length) throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
+function compare(
+  label: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  report: string[],
+) {
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
+  }
   let scale = 1e-6, worst = 0, at = 0; // floor only for all-zero tensors
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) {
@@ -31,7 +38,9 @@ function compare(label: string, actual: ArrayLike<number>, expected: ArrayLike<n
   report.push(`${label}: max abs err ${worst.toExponential(2)} (scale ${scale.toPrecision(3)})`);
   if (!(worst <= RELATIVE_TOLERANCE * scale)) {
     throw new Error(
-      `${label}: max abs error ${worst} at ${at} (ours ${actual[at]}, reference ${expected[at]}) exceeds ${RELATIVE_TOLERANCE} × ${scale}`,
+      `${label}: max abs error ${worst} at ${at} (ours ${actual[at]}, reference ${
+        expected[at]
+      }) exceeds ${RELATIVE_TOLERANCE} × ${scale}`,
     );
   }
 }
@@ -43,7 +52,9 @@ async function runParity(file: string) {
   const config = JSON.parse(metadata.config);
   const meta = JSON.parse(metadata.fixture);
   const values = new Map<string, Float32Array>();
-  for (const [name, t] of tensors) if (name.startsWith("inner.")) values.set(name, t.data as Float32Array);
+  for (const [name, t] of tensors) {
+    if (name.startsWith("inner.")) values.set(name, t.data as Float32Array);
+  }
   const model = await TinyRecursiveModel.create(config, { gpu, values });
   const get = (name: string) => {
     const t = tensors.get(name);
@@ -75,7 +86,12 @@ async function runParity(file: string) {
       ignoreIndex: config.ignoreIndex,
       gradScale: 1 / batch,
     });
-    const halt = haltLoss(gpu, out.q, ce.seqStats, { batch, targetStride: 4, targetOffset: 3, gradScale: 0.5 / batch });
+    const halt = haltLoss(gpu, out.q, ce.seqStats, {
+      batch,
+      targetStride: 4,
+      targetOffset: 3,
+      gradScale: 0.5 / batch,
+    });
     const [logits, q, y, z, stats, haltPerExample] = await gpu.readMany([
       out.logits,
       out.q,
@@ -85,8 +101,18 @@ async function runParity(file: string) {
       halt.loss,
     ]);
     compare(`step ${k} logits`, logits, get(`fixture.step${k}.logits`), report);
-    compare(`step ${k} q_halt`, Array.from({ length: batch }, (_, b) => q[2 * b]), get(`fixture.step${k}.q_halt`), report);
-    compare(`step ${k} q_continue`, Array.from({ length: batch }, (_, b) => q[2 * b + 1]), get(`fixture.step${k}.q_continue`), report);
+    compare(
+      `step ${k} q_halt`,
+      Array.from({ length: batch }, (_, b) => q[2 * b]),
+      get(`fixture.step${k}.q_halt`),
+      report,
+    );
+    compare(
+      `step ${k} q_continue`,
+      Array.from({ length: batch }, (_, b) => q[2 * b + 1]),
+      get(`fixture.step${k}.q_continue`),
+      report,
+    );
     compare(`step ${k} y`, y, get(`fixture.step${k}.y`), report);
     compare(`step ${k} z`, z, get(`fixture.step${k}.z`), report);
     let lm = 0, hl = 0;
@@ -95,22 +121,39 @@ async function runParity(file: string) {
       hl += haltPerExample[b];
     }
     compare(`step ${k} loss`, [(lm + 0.5 * hl) / batch], get(`fixture.step${k}.loss`), report);
-    compare(`step ${k} seq_correct`, Array.from({ length: batch }, (_, b) => stats[4 * b + 3]), get(`fixture.step${k}.seq_correct`), report);
+    compare(
+      `step ${k} seq_correct`,
+      Array.from({ length: batch }, (_, b) => stats[4 * b + 3]),
+      get(`fixture.step${k}.seq_correct`),
+      report,
+    );
 
     const puzzleRows = model.backward(out.tape!, ce.dLogits!, halt.dq!);
     const names = [...model.grads.keys()];
     const grads = await gpu.readMany(names.map((n) => model.grads.get(n)!));
-    names.forEach((n, i) => compare(`step ${k} grad ${n}`, grads[i], get(`grad.step${k}.${n}`), report));
+    names.forEach((n, i) =>
+      compare(`step ${k} grad ${n}`, grads[i], get(`grad.step${k}.${n}`), report)
+    );
     // Puzzle-embedding rows: per batch row (the official local_weights gradient).
     if (puzzleRows) {
-      compare(`step ${k} grad puzzle rows`, await gpu.read(puzzleRows), get(`grad.step${k}.inner.puzzle_emb.local_weights`), report);
+      compare(
+        `step ${k} grad puzzle rows`,
+        await gpu.read(puzzleRows),
+        get(`grad.step${k}.inner.puzzle_emb.local_weights`),
+        report,
+      );
       puzzleRows.release();
     }
-    for (const t of [out.logits, out.q, ce.seqStats, ce.predictions, ce.dLogits, halt.loss, halt.dq]) t?.release();
+    for (
+      const t of [out.logits, out.q, ce.seqStats, ce.predictions, ce.dLogits, halt.loss, halt.dq]
+    ) t?.release();
     carry.y.release();
     carry.z.release();
     const shape = [batch, config.seqLen + config.puzzleEmbLen, config.dim];
-    carry = { y: gpu.upload(get(`fixture.step${k}.y`), shape), z: gpu.upload(get(`fixture.step${k}.z`), shape) };
+    carry = {
+      y: gpu.upload(get(`fixture.step${k}.y`), shape),
+      z: gpu.upload(get(`fixture.step${k}.z`), shape),
+    };
   }
   if (Deno.env.get("TRM_PARITY_REPORT")) console.log(report.join("\n"));
   for (const t of [ids, pids, labelTensor, x, carry.y, carry.z]) t?.release();
@@ -118,14 +161,16 @@ async function runParity(file: string) {
 }
 
 Deno.test({
-  name: "parity with PyTorch: attention variant (logits, q, carry, loss, every gradient over 3 steps)",
+  name:
+    "parity with PyTorch: attention variant (logits, q, carry, loss, every gradient over 3 steps)",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () => runParity("trm_attention.safetensors"),
 });
 
 Deno.test({
-  name: "parity with PyTorch: MLP-mixer variant (logits, q, carry, loss, every gradient over 3 steps)",
+  name:
+    "parity with PyTorch: MLP-mixer variant (logits, q, carry, loss, every gradient over 3 steps)",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () => runParity("trm_mlp_mixer.safetensors"),

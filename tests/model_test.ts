@@ -4,7 +4,12 @@
  * and dropout.
  */
 import assert from "node:assert/strict";
-import { decodeCheckpoint, encodeCheckpoint, loadModel, saveModel } from "../src/model/checkpoint.ts";
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadModel,
+  saveModel,
+} from "../src/model/checkpoint.ts";
 import { type ModelConfigInput, parseModelConfig, presets } from "../src/model/config.ts";
 import { TinyRecursiveModel } from "../src/model/model.ts";
 import { countParameters } from "../src/model/params.ts";
@@ -31,9 +36,15 @@ Deno.test("official presets have the official parameter counts", () => {
 });
 
 Deno.test("invalid configs are refused with the field named", () => {
-  assert.throws(() => parseModelConfig({ vocabSize: 11, dim: 100, numHeads: 8 }), /numHeads: dim must be divisible/);
+  assert.throws(
+    () => parseModelConfig({ vocabSize: 11, dim: 100, numHeads: 8 }),
+    /numHeads: dim must be divisible/,
+  );
   assert.throws(() => parseModelConfig({ vocabSize: 1 }), /vocabSize/);
-  assert.throws(() => parseModelConfig({ vocabSize: 11, posEncoding: "alibi" as "rope" }), /posEncoding/);
+  assert.throws(
+    () => parseModelConfig({ vocabSize: 11, posEncoding: "alibi" as "rope" }),
+    /posEncoding/,
+  );
 });
 
 Deno.test({
@@ -66,15 +77,27 @@ Deno.test("checkpoints: truncated, corrupt and mismatched files are refused with
   }
   const bytes = encodeCheckpoint(config, values);
   assert.equal(decodeCheckpoint(bytes).values.size, values.size);
-  assert.throws(() => decodeCheckpoint(bytes.slice(0, bytes.length - 10)), /not a valid checkpoint/);
+  assert.throws(
+    () => decodeCheckpoint(bytes.slice(0, bytes.length - 10)),
+    /not a valid checkpoint/,
+  );
   assert.throws(() => decodeCheckpoint(bytes.slice(0, 4)), /not a valid checkpoint/);
   const garbled = bytes.slice();
   garbled[10] = 0x7b; // breaks the JSON header
   assert.throws(() => decodeCheckpoint(garbled), /not a valid checkpoint/);
-  assert.throws(() => decodeCheckpoint(bytes, { ...tiny, dim: 32 }), /has shape \[.*\], the config needs/);
-  assert.throws(() => decodeCheckpoint(bytes, { ...tiny, useMlpMixer: true }), /lacks tensor .*mlp_t/);
+  assert.throws(
+    () => decodeCheckpoint(bytes, { ...tiny, dim: 32 }),
+    /has shape \[.*\], the config needs/,
+  );
+  assert.throws(
+    () => decodeCheckpoint(bytes, { ...tiny, useMlpMixer: true }),
+    /lacks tensor .*mlp_t/,
+  );
   const nan = new Map(values);
-  nan.set("inner.lm_head.weight", new Float32Array(nan.get("inner.lm_head.weight")!.length).fill(NaN));
+  nan.set(
+    "inner.lm_head.weight",
+    new Float32Array(nan.get("inner.lm_head.weight")!.length).fill(NaN),
+  );
   assert.throws(() => decodeCheckpoint(encodeCheckpoint(config, nan)), /non-finite/);
 });
 
@@ -96,7 +119,11 @@ Deno.test({
     const probe = await model.forwardWithDeepSupervision(inputs, 1);
     const probs = [...probe.haltProbs[0]].sort();
     const threshold = (probs[1] + probs[2]) / 2;
-    const together = await model.predict(inputs, { maxRefinementSteps: 4, haltThreshold: threshold, trace: true });
+    const together = await model.predict(inputs, {
+      maxRefinementSteps: 4,
+      haltThreshold: threshold,
+      trace: true,
+    });
     const exits = new Set(together.exitSteps);
     assert.ok(exits.has(1), `some example halts at step 1 (exits ${together.exitSteps})`);
     assert.ok([...exits].some((s) => s > 1), `some example runs on (exits ${together.exitSteps})`);
@@ -135,22 +162,44 @@ async function lossAndGrads(
     ignoreIndex: -100,
     gradScale: 1 / batch,
   });
-  const halt = haltLoss(gpu, out.q, ce.seqStats, { batch, targetStride: 4, targetOffset: 3, gradScale: 0.5 / batch });
+  const halt = haltLoss(gpu, out.q, ce.seqStats, {
+    batch,
+    targetStride: 4,
+    targetOffset: 3,
+    gradScale: 0.5 / batch,
+  });
   const [stats, hl] = await gpu.readMany([ce.seqStats, halt.loss]);
   let loss = 0;
   for (let b = 0; b < batch; b++) loss += (stats[4 * b] + 0.5 * hl[b]) / batch;
   model.backward(out.tape!, ce.dLogits!, halt.dq!, options.dropoutSeed)?.release();
   const names = [...model.grads.keys()];
   const data = await gpu.readMany(names.map((n) => model.grads.get(n)!));
-  for (const t of [ids, pids, labelTensor, x, carry.y, carry.z, out.carry.y, out.carry.z, out.logits, out.q]) t?.release();
+  for (
+    const t of [
+      ids,
+      pids,
+      labelTensor,
+      x,
+      carry.y,
+      carry.z,
+      out.carry.y,
+      out.carry.z,
+      out.logits,
+      out.q,
+    ]
+  ) t?.release();
   for (const t of [ce.seqStats, ce.predictions, ce.dLogits, halt.loss, halt.dq]) t?.release();
   return { loss, grads: new Map(names.map((n, i) => [n, data[i] as Float32Array])) };
 }
 
-for (const variant of [{ useMlpMixer: false }, { useMlpMixer: true, posEncoding: "none" as const }]) {
+for (
+  const variant of [{ useMlpMixer: false }, { useMlpMixer: true, posEncoding: "none" as const }]
+) {
   Deno.test({
     ...opts,
-    name: `gradient checkpointing gives bit-identical gradients (${variant.useMlpMixer ? "MLP" : "attention"})`,
+    name: `gradient checkpointing gives bit-identical gradients (${
+      variant.useMlpMixer ? "MLP" : "attention"
+    })`,
     fn: async () => {
       const gpu = await testGpu();
       const model = await TinyRecursiveModel.create({ ...tiny, ...variant }, { gpu, seed: 2 });
@@ -185,7 +234,10 @@ Deno.test({
     const labels = randomInts(3 * 9, 6, 5).map((v) => v + 1);
     const seed = 1234;
     const base = await lossAndGrads(model, inputs, labels, { dropoutSeed: seed });
-    const names = ["inner.L_level.layers.0.mlp.down_proj.weight", "inner.L_level.layers.1.mlp_t.gate_up_proj.weight"];
+    const names = [
+      "inner.L_level.layers.0.mlp.down_proj.weight",
+      "inner.L_level.layers.1.mlp_t.gate_up_proj.weight",
+    ];
     const values = await model.readValues();
     let analytic = 0;
     const direction = new Map<string, Float32Array>();
@@ -214,7 +266,10 @@ Deno.test({
       return (await lossAndGrads(model, inputs, labels, { dropoutSeed: seed })).loss;
     };
     const numeric = (await shifted(1) - await shifted(-1)) / (2 * eps);
-    assert.ok(Math.abs(numeric - analytic) <= 0.02 * Math.abs(analytic), `numeric ${numeric} vs analytic ${analytic}`);
+    assert.ok(
+      Math.abs(numeric - analytic) <= 0.02 * Math.abs(analytic),
+      `numeric ${numeric} vs analytic ${analytic}`,
+    );
     // A different seed drops different units, so the loss changes.
     model.writeValues(values);
     const other = await lossAndGrads(model, inputs, labels, { dropoutSeed: seed + 1 });

@@ -62,7 +62,11 @@ const cases: { name: string; shape: RopeShape; tableLen?: number }[] = [
   { name: "B=1 S=37 H=2 hd=12", shape: { batch: 1, seq: 37, heads: 2, headDim: 12 } },
   { name: "B=2 S=97 H=2 hd=64", shape: { batch: 2, seq: 97, heads: 2, headDim: 64 } },
   // Table longer than the sequence: rows 0..S-1 are used.
-  { name: "B=3 S=7 H=1 hd=4, table 20", shape: { batch: 3, seq: 7, heads: 1, headDim: 4 }, tableLen: 20 },
+  {
+    name: "B=3 S=7 H=1 hd=4, table 20",
+    shape: { batch: 3, seq: 7, heads: 1, headDim: 4 },
+    tableLen: 20,
+  },
 ];
 
 for (const { name, shape, tableLen } of cases) {

@@ -33,13 +33,19 @@ let realModel: TinyRecursiveModel | null = null;
 async function real() {
   if (!realApp) {
     const gpu = await testGpu();
-    realModel = await TinyRecursiveModel.create({ ...presets.sudoku4, dim: 16, numHeads: 2 }, { gpu, seed: 5 });
+    realModel = await TinyRecursiveModel.create({ ...presets.sudoku4, dim: 16, numHeads: 2 }, {
+      gpu,
+      seed: 5,
+    });
     const registry = ModelRegistry.fromModels([{
       model: realModel,
       name: "tiny4",
       accuracy: { exact: 0, puzzles: 10, dataset: "untrained (test)" },
     }]);
-    realApp = createApp({ registry, limits: { batchWindowMs: 30, maxBodyBytes: 4096, maxPuzzlesPerRequest: 4 } });
+    realApp = createApp({
+      registry,
+      limits: { batchWindowMs: 30, maxBodyBytes: 4096, maxPuzzlesPerRequest: 4 },
+    });
   }
   return realApp;
 }
@@ -86,7 +92,11 @@ Deno.test({
     const batch = await (await post(app, { puzzles: [P4, grid], maxSteps: 1 })).json();
     assertEquals(batch.results.length, 2, "results");
     assertEquals(batch.results[1].puzzle, P4B.replaceAll(".", "0"), "grid input read row by row");
-    assertEquals(batch.results.map((x: { batchSize: number }) => x.batchSize), [2, 2], "one model call");
+    assertEquals(
+      batch.results.map((x: { batchSize: number }) => x.batchSize),
+      [2, 2],
+      "one model call",
+    );
     assertEquals(batch.results[0].trace, undefined, "no trace unless asked");
   },
 });
@@ -97,7 +107,9 @@ Deno.test({
   fn: async () => {
     const app = await real();
     const puzzles = [P4, P4B, "..2....1.3.41..."];
-    const together = await Promise.all(puzzles.map((p) => post(app, { puzzle: p, maxSteps: 1 }).then((r) => r.json())));
+    const together = await Promise.all(
+      puzzles.map((p) => post(app, { puzzle: p, maxSteps: 1 }).then((r) => r.json())),
+    );
     assertEquals(together.map((r) => r.batchSize), [3, 3, 3], "batched across requests");
     // Alone, each puzzle must get the same answer (batching must not mix rows up).
     for (let i = 0; i < puzzles.length; i++) {
@@ -117,7 +129,11 @@ Deno.test({
     await expectError(await post(app, "{not json", true), 400, /^body is not valid JSON: /);
     await expectError(await post(app, "", true), 400, "body is not valid JSON: the body is empty");
     await expectError(await post(app, {}), 400, 'give exactly one of "puzzle" or "puzzles"');
-    await expectError(await post(app, { puzzle: P4, puzzles: [P4] }), 400, 'give exactly one of "puzzle" or "puzzles"');
+    await expectError(
+      await post(app, { puzzle: P4, puzzles: [P4] }),
+      400,
+      'give exactly one of "puzzle" or "puzzles"',
+    );
     await expectError(
       await post(app, { puzzle: 5 }),
       400,
@@ -128,32 +144,84 @@ Deno.test({
       400,
       'puzzles[1]: row 1, column 2: "x" is not a digit 0..9 or null',
     );
-    await expectError(await post(app, { puzzle: P4, maxSteps: 65 }), 400, "maxSteps: Too big: expected number to be <=64");
-    await expectError(await post(app, { puzzle: P4, maxSteps: 1.5 }), 400, "maxSteps: Invalid input: expected int, received number");
-    await expectError(await post(app, { puzzle: P4, haltThreshold: "high" }), 400, /^haltThreshold: Invalid input: expected number/);
-    await expectError(await post(app, { puzzle: P4, colour: "red" }), 400, 'Unrecognized key: "colour"');
-    await expectError(await post(app, { puzzles: [P4, P4, P4, P4, P4] }), 400, "puzzles: Too big: expected array to have <=4 items");
-    await expectError(await post(app, { puzzles: [] }), 400, "puzzles: Too small: expected array to have >=1 items");
+    await expectError(
+      await post(app, { puzzle: P4, maxSteps: 65 }),
+      400,
+      "maxSteps: Too big: expected number to be <=64",
+    );
+    await expectError(
+      await post(app, { puzzle: P4, maxSteps: 1.5 }),
+      400,
+      "maxSteps: Invalid input: expected int, received number",
+    );
+    await expectError(
+      await post(app, { puzzle: P4, haltThreshold: "high" }),
+      400,
+      /^haltThreshold: Invalid input: expected number/,
+    );
+    await expectError(
+      await post(app, { puzzle: P4, colour: "red" }),
+      400,
+      'Unrecognized key: "colour"',
+    );
+    await expectError(
+      await post(app, { puzzles: [P4, P4, P4, P4, P4] }),
+      400,
+      "puzzles: Too big: expected array to have <=4 items",
+    );
+    await expectError(
+      await post(app, { puzzles: [] }),
+      400,
+      "puzzles: Too small: expected array to have >=1 items",
+    );
     await expectError(
       await post(app, { puzzle: "1..4..2..1..4.." }),
       400,
       "puzzle: wrong length: 15 cells; expected 16 (4×4), 36 (6×6) or 81 (9×9)",
     );
-    await expectError(await post(app, { puzzle: "11..............." .slice(0, 16) }), 400, "puzzle: given digit 1 repeats in row 1 (r1c1 and r1c2)");
-    await expectError(await post(app, { puzzle: `${P4}\n${P4B}` }), 400, 'puzzle: holds 2 puzzles; send one per item (use "puzzles" for many)');
-    await expectError(await post(app, { puzzle: [[1, 2, 3], [0, 0, 0], [0, 0, 0]] }), 400, "puzzle: a grid has 4, 6 or 9 rows, got 3");
-    await expectError(await post(app, { puzzles: [P4, P9] }), 422, "no model for 9×9 Sudoku yet: train one with `deno run -A cli.ts train --task sudoku9 ...` or start the server with TRM_MODEL=FILE");
-    await expectError(await post(app, { puzzle: P4, model: "big" }), 404, 'unknown model "big"; GET /v1/models lists the models');
+    await expectError(
+      await post(app, { puzzle: "11...............".slice(0, 16) }),
+      400,
+      "puzzle: given digit 1 repeats in row 1 (r1c1 and r1c2)",
+    );
+    await expectError(
+      await post(app, { puzzle: `${P4}\n${P4B}` }),
+      400,
+      'puzzle: holds 2 puzzles; send one per item (use "puzzles" for many)',
+    );
+    await expectError(
+      await post(app, { puzzle: [[1, 2, 3], [0, 0, 0], [0, 0, 0]] }),
+      400,
+      "puzzle: a grid has 4, 6 or 9 rows, got 3",
+    );
+    await expectError(
+      await post(app, { puzzles: [P4, P9] }),
+      422,
+      "no model for 9×9 Sudoku yet: train one with `deno run -A cli.ts train --task sudoku9 ...` or start the server with TRM_MODEL=FILE",
+    );
+    await expectError(
+      await post(app, { puzzle: P4, model: "big" }),
+      404,
+      'unknown model "big"; GET /v1/models lists the models',
+    );
     // Over the body limit (4096 here): streamed without a length, and announced by Content-Length.
     const big = JSON.stringify({ puzzle: P4, pad: "x".repeat(5000) });
-    await expectError(await post(app, big, true), 413, "request body exceeds the limit of 4096 bytes");
+    await expectError(
+      await post(app, big, true),
+      413,
+      "request body exceeds the limit of 4096 bytes",
+    );
     const announced = await app.request("/v1/solve", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Content-Length": String(big.length) },
       body: big,
     });
     await expectError(announced, 413, "request body exceeds the limit of 4096 bytes");
-    await expectError(await app.request("/v2/solve", { method: "POST" }), 404, "no route POST /v2/solve; see GET /openapi.json");
+    await expectError(
+      await app.request("/v2/solve", { method: "POST" }),
+      404,
+      "no route POST /v2/solve; see GET /openapi.json",
+    );
   },
 });
 
@@ -186,16 +254,34 @@ Deno.test({
     assertEquals(res.status, 200, "status");
     const doc = await res.json();
     assertEquals(doc.openapi, "3.1.0", "version");
-    assertEquals(Object.keys(doc.paths).sort(), ["/", "/healthz", "/openapi.json", "/v1/models", "/v1/solve"], "paths");
+    assertEquals(Object.keys(doc.paths).sort(), [
+      "/",
+      "/healthz",
+      "/openapi.json",
+      "/v1/models",
+      "/v1/solve",
+    ], "paths");
     const req = doc.components.schemas.SolveRequest;
     assertEquals(req.properties.maxSteps.maximum, 64, "maxSteps cap");
     assertEquals(req.properties.puzzles.maxItems, 4, "batch cap from the app's limits");
     assertEquals(req.additionalProperties, false, "strict");
     assert(req.properties.puzzle.anyOf.length === 2, "string or grid");
     const result = doc.components.schemas.SolveResult;
-    assert(["puzzle", "solution", "valid", "steps", "ms"].every((k) => result.required.includes(k)), "result fields");
-    assertEquals(doc.components.schemas.ModelsResponse.properties.models.items.properties.config.properties.dim.type, "integer", "config schema");
-    assertEquals(doc.paths["/v1/solve"].post.responses["413"].content["application/json"].schema.$ref, "#/components/schemas/Error", "413");
+    assert(
+      ["puzzle", "solution", "valid", "steps", "ms"].every((k) => result.required.includes(k)),
+      "result fields",
+    );
+    assertEquals(
+      doc.components.schemas.ModelsResponse.properties.models.items.properties.config.properties.dim
+        .type,
+      "integer",
+      "config schema",
+    );
+    assertEquals(
+      doc.paths["/v1/solve"].post.responses["413"].content["application/json"].schema.$ref,
+      "#/components/schemas/Error",
+      "413",
+    );
   },
 });
 
@@ -207,9 +293,15 @@ Deno.test({
     const res = await app.request("/");
     assertEquals(res.status, 200, "status");
     assert(res.headers.get("content-type")?.startsWith("text/html"), "html");
-    assert(res.headers.get("content-security-policy")?.includes("default-src 'none'"), "CSP forbids external loads");
+    assert(
+      res.headers.get("content-security-policy")?.includes("default-src 'none'"),
+      "CSP forbids external loads",
+    );
     const html = await res.text();
-    assert(html.includes('<textarea id="puzzle"') && html.includes('id="solve"'), "input and button");
+    assert(
+      html.includes('<textarea id="puzzle"') && html.includes('id="solve"'),
+      "input and button",
+    );
     assert(!/(src|href)\s*=\s*["']?(https?:)?\/\//i.test(html), "no external src/href");
     assert(!/https?:\/\//.test(html.replace(/<!doctype html>/i, "")), "no absolute URLs at all");
   },
@@ -220,7 +312,15 @@ function scripted(delayMs: number) {
   const calls: number[] = [];
   const model = {
     config: parseModelConfig({ ...presets.sudoku4 }),
-    gpu: { summary: { description: "scripted", vendor: "test", architecture: "", profile: "cpu", isFallbackAdapter: true } },
+    gpu: {
+      summary: {
+        description: "scripted",
+        vendor: "test",
+        architecture: "",
+        profile: "cpu",
+        isFallbackAdapter: true,
+      },
+    },
     numParameters: () => 0,
     async predict(inputs: Int32Array, options: PredictOptions): Promise<PredictResult> {
       const batch = inputs.length / 16;
@@ -244,7 +344,10 @@ Deno.test({
   ...opts,
   fn: async () => {
     const { model, calls } = scripted(40);
-    const app = createApp({ registry: ModelRegistry.fromModels([{ model }]), limits: { batchWindowMs: 10, maxBatch: 4, maxQueue: 6 } });
+    const app = createApp({
+      registry: ModelRegistry.fromModels([{ model }]),
+      limits: { batchWindowMs: 10, maxBatch: 4, maxQueue: 6 },
+    });
     const ok = Array.from({ length: 5 }, () => post(app, { puzzle: P4, maxSteps: 2 }));
     const poisoned = post(app, { puzzle: "4" + ".".repeat(15) });
     const responses = await Promise.all([...ok, poisoned]);
@@ -252,7 +355,10 @@ Deno.test({
     assertEquals(codes, [200, 200, 200, 200, 200, 500], "statuses");
     await expectError(responses[5], 500, "internal error: poisoned batch");
     const bodies = await Promise.all(responses.slice(0, 5).map((r) => r.json()));
-    assert(bodies.every((b) => b.steps === 2 && b.valid === false && b.problem === "cell r1c2 is blank"), "echoed answers are invalid, reported as is");
+    assert(
+      bodies.every((b) => b.steps === 2 && b.valid === false && b.problem === "cell r1c2 is blank"),
+      "echoed answers are invalid, reported as is",
+    );
     // Different maxSteps: 5 requests with maxSteps 2 (batches of ≤ 4) and one default-steps request.
     assert(calls.length <= 4 && Math.max(...calls) === 4, `predict batches: ${calls}`);
 
@@ -264,7 +370,11 @@ Deno.test({
     const flood = await Promise.all(Array.from({ length: 8 }, () => post(busy, { puzzle: P4 })));
     const statuses = flood.map((r) => r.status).sort();
     assertEquals(statuses, [200, 200, 200, 200, 200, 503, 503, 503], "queue cap 3");
-    await expectError(flood.find((r) => r.status === 503)!, 503, "the server is busy (3 puzzles queued); retry shortly");
+    await expectError(
+      flood.find((r) => r.status === 503)!,
+      503,
+      "the server is busy (3 puzzles queued); retry shortly",
+    );
   },
 });
 
@@ -275,13 +385,18 @@ Deno.test({
     const registry = await openRegistry({
       readFile: () => Promise.resolve(null),
       indexUrl: new URL("file:///nowhere/index.json"),
-      gpu: () => Promise.reject(new GpuUnavailableError("No WebGPU adapter was found. Install Mesa.")),
+      gpu: () =>
+        Promise.reject(new GpuUnavailableError("No WebGPU adapter was found. Install Mesa.")),
     });
     const app = createApp({ registry });
     const res = await app.request("/healthz");
     assertEquals(res.status, 503, "status");
     const body = await res.json();
-    assertEquals([body.status, body.adapter, body.error], ["unavailable", null, "No WebGPU adapter was found. Install Mesa."], "body");
+    assertEquals([body.status, body.adapter, body.error], [
+      "unavailable",
+      null,
+      "No WebGPU adapter was found. Install Mesa.",
+    ], "body");
     assertEquals((await (await app.request("/v1/models")).json()).models, [], "no models");
     await expectError(await post(app, { puzzle: P4 }), 422, /^no model for 4×4 Sudoku yet/);
   },

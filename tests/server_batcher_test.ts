@@ -46,7 +46,11 @@ Deno.test("a failing batch is retried item by item: only the bad item fails", as
   }, { windowMs: 5, maxBatch: 8, maxQueue: 100 });
   const results = await Promise.allSettled([1, -1, 2].map((i) => b.submit("k", i)));
   assertEquals(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"], "statuses");
-  assertEquals(results.map((r) => r.status === "fulfilled" ? r.value : (r.reason as Error).message), [2, "bad item", 3], "values");
+  assertEquals(
+    results.map((r) => r.status === "fulfilled" ? r.value : (r.reason as Error).message),
+    [2, "bad item", 3],
+    "values",
+  );
   assertEquals(calls, 4, "one batch call and three single retries");
 });
 

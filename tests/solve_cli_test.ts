@@ -23,6 +23,7 @@ function assertEquals<T>(actual: T, expected: T, label = ""): void {
 
 const root = new URL("../", import.meta.url);
 const dir = await Deno.makeTempDir({ prefix: "trm_solve_cli_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const modelFile = `${dir}/tiny4.safetensors`;
 const emptyIndex = new URL(`file://${dir}/no-models/index.json`);
 let ready: Promise<void> | null = null;
@@ -31,7 +32,10 @@ let ready: Promise<void> | null = null;
 function tinyModel(): Promise<void> {
   return ready ??= (async () => {
     const gpu = await testGpu();
-    const model = await TinyRecursiveModel.create({ ...presets.sudoku4, dim: 16, numHeads: 2 }, { gpu, seed: 3 });
+    const model = await TinyRecursiveModel.create({ ...presets.sudoku4, dim: 16, numHeads: 2 }, {
+      gpu,
+      seed: 3,
+    });
     await Deno.writeFile(modelFile, await saveModel(model));
     model.dispose();
   })();
@@ -48,11 +52,18 @@ async function solve(args: string[], stdin?: string): Promise<{ code: number; ou
   return { code, out };
 }
 
-async function usageError(args: string[], expected: string | RegExp, stdin?: string): Promise<void> {
+async function usageError(
+  args: string[],
+  expected: string | RegExp,
+  stdin?: string,
+): Promise<void> {
   try {
     await solve(args, stdin);
   } catch (error) {
-    assert(error instanceof UsageError || error instanceof MissingModelError, `not a usage error: ${error}`);
+    assert(
+      error instanceof UsageError || error instanceof MissingModelError,
+      `not a usage error: ${error}`,
+    );
     const msg = (error as Error).message;
     assert(!msg.includes("\n"), `message is one line: ${msg}`);
     assert(typeof expected === "string" ? msg === expected : expected.test(msg), `message: ${msg}`);
@@ -79,7 +90,11 @@ Deno.test({
     ]);
     const lines = out.trimEnd().split("\n").map((l) => JSON.parse(l) as SolveJsonLine);
     assertEquals(lines.length, 2, "puzzles");
-    assertEquals(lines.map((l) => l.puzzle), ["0240041020300000", "0020000103041000"], "puzzle digits");
+    assertEquals(
+      lines.map((l) => l.puzzle),
+      ["0240041020300000", "0020000103041000"],
+      "puzzle digits",
+    );
     assertEquals(lines.map((l) => l.line), [5, 11], "source lines");
     for (const l of lines) {
       assert(/^[0-4]{16}$/.test(l.solution), `solution ${l.solution}`);
@@ -100,13 +115,26 @@ Deno.test({
   ...opts,
   fn: async () => {
     await tinyModel();
-    const { code, out } = await solve(["-", "--model", modelFile, "--max-steps", "1"], "1..4..2..1..4..2\n");
+    const { code, out } = await solve(
+      ["-", "--model", modelFile, "--max-steps", "1"],
+      "1..4..2..1..4..2\n",
+    );
     const lines = out.trimEnd().split("\n");
-    assert(/^puzzle 1 \(line 1\): (valid|INVALID: .+) · 1 steps \((halted|step cap)\) · [\d.]+ ms$/.test(lines[0]), lines[0]);
+    assert(
+      /^puzzle 1 \(line 1\): (valid|INVALID: .+) · 1 steps \((halted|step cap)\) · [\d.]+ ms$/.test(
+        lines[0],
+      ),
+      lines[0],
+    );
     assertEquals(lines[3], "----+----", "grid rule line");
     assert(/^[1-4.] [1-4.] \| [1-4.] [1-4.]$/.test(lines[1]), `grid row: ${lines[1]}`);
     const summary = lines[lines.length - 1];
-    assert(/^1 puzzle: [01] valid, [01] invalid · model tiny4 \(.*tiny4\.safetensors\) · \d+ ms$/.test(summary), summary);
+    assert(
+      /^1 puzzle: [01] valid, [01] invalid · model tiny4 \(.*tiny4\.safetensors\) · \d+ ms$/.test(
+        summary,
+      ),
+      summary,
+    );
     assertEquals(code, lines[0].includes("INVALID") ? 2 : 0, "exit code");
   },
 });
@@ -131,12 +159,26 @@ Deno.test({
     await usageError(["a.txt", "b.txt"], "solve takes one puzzle file, got 2: a.txt b.txt");
     await usageError([`${dir}/nope.txt`], `cannot read ${dir}/nope.txt: no such file`);
     await usageError(["-"], "standard input holds no puzzles", "# only a comment\n");
-    await usageError(["-"], "standard input: line 2: wrong length: 15 cells; expected 16 (4×4), 36 (6×6) or 81 (9×9) (and 1 more problem)", "1..4..2..1..4..2\n1..4..2..1..4..\nxyz\n");
-    await usageError(["-", "--max-steps", "0"], '--max-steps must be an integer in 1..1024, got "0"');
+    await usageError(
+      ["-"],
+      "standard input: line 2: wrong length: 15 cells; expected 16 (4×4), 36 (6×6) or 81 (9×9) (and 1 more problem)",
+      "1..4..2..1..4..2\n1..4..2..1..4..\nxyz\n",
+    );
+    await usageError(
+      ["-", "--max-steps", "0"],
+      '--max-steps must be an integer in 1..1024, got "0"',
+    );
     await usageError(["-", "--halt-threshold", "abc"], /^--halt-threshold must be a number ≥ 0/);
     await usageError(["-", "--size", "5"], "--size must be 4, 6 or 9, got 5");
-    await usageError(["-", "--frobnicate"], /^Unknown option '--frobnicate'.*\(see solve --help\)$/);
-    await usageError(["-", "--model", `${dir}/missing.safetensors`], `model file ${dir}/missing.safetensors does not exist`, "1..4..2..1..4..2");
+    await usageError(
+      ["-", "--frobnicate"],
+      /^Unknown option '--frobnicate'.*\(see solve --help\)$/,
+    );
+    await usageError(
+      ["-", "--model", `${dir}/missing.safetensors`],
+      `model file ${dir}/missing.safetensors does not exist`,
+      "1..4..2..1..4..2",
+    );
     await usageError(
       [`${root.pathname}examples/sudoku9.txt`, "--model", modelFile],
       `${modelFile} solves 4×4 Sudoku; line 3 holds a 9×9 Sudoku`,
@@ -158,7 +200,15 @@ try { Deno.exit(await run(Deno.args)); } catch (e) { console.error("error: " + d
     );
     const cli = async (...args: string[]) => {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--quiet", "--config", new URL("deno.json", root).pathname, entry, ...args],
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          "--config",
+          new URL("deno.json", root).pathname,
+          entry,
+          ...args,
+        ],
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -171,7 +221,14 @@ try { Deno.exit(await run(Deno.args)); } catch (e) { console.error("error: " + d
     assertEquals(missing.stderr, [`error: cannot read ${dir}/nope.txt: no such file`], "stderr");
 
     await tinyModel();
-    const solved = await cli(`${root.pathname}examples/sudoku4.txt`, "--model", modelFile, "--json", "--max-steps", "1");
+    const solved = await cli(
+      `${root.pathname}examples/sudoku4.txt`,
+      "--model",
+      modelFile,
+      "--json",
+      "--max-steps",
+      "1",
+    );
     assertEquals(solved.stderr, [], "stderr");
     const answers = solved.stdout.map((l) => JSON.parse(l) as SolveJsonLine);
     assertEquals(answers.length, 2, "answers");

@@ -62,7 +62,10 @@ const PUZZLES = parseSudoku(".24..41.2.3.....\n..2....1.3.41...").puzzles.map((p
 class ScriptedModel implements Predictor {
   readonly config = { seqLen: 16, vocabSize: 6, maxSupervisionSteps: 4 };
   calls: { inputs: Int32Array; options: PredictOptions }[] = [];
-  constructor(readonly answer: (b: number, input: Int32Array) => Int32Array[], readonly probs: number[]) {}
+  constructor(
+    readonly answer: (b: number, input: Int32Array) => Int32Array[],
+    readonly probs: number[],
+  ) {}
   predict(inputs: Int32Array, options: PredictOptions): Promise<PredictResult> {
     this.calls.push({ inputs: inputs.slice(), options });
     const batch = inputs.length / 16;
@@ -77,7 +80,12 @@ class ScriptedModel implements Predictor {
       haltProbs[b] = this.probs[b];
       trace.push(steps);
     }
-    return Promise.resolve({ predictions, exitSteps, haltProbs, trace: options.trace ? trace : undefined });
+    return Promise.resolve({
+      predictions,
+      exitSteps,
+      haltProbs,
+      trace: options.trace ? trace : undefined,
+    });
   }
 }
 
@@ -109,7 +117,11 @@ Deno.test("solveSudokus reports the model's answer as it is: right, wrong, incom
   assertEquals(answers[0].halted, true);
   assertEquals([...answers[0].solution.cells], [...right.cells]);
   assertEquals(answers[0].trace!.length, 2);
-  assertEquals([...answers[0].trace![0].cells], [...PUZZLES[0].cells], "step 1 decodes the echoed input");
+  assertEquals(
+    [...answers[0].trace![0].cells],
+    [...PUZZLES[0].cells],
+    "step 1 decodes the echoed input",
+  );
   // Blanks stay blank: no exact solver fills them in.
   assertEquals(answers[1].valid, false);
   assertEquals(answers[1].problem, "cell r1c1 is blank");
@@ -129,7 +141,10 @@ Deno.test("solveSudokus reports the model's answer as it is: right, wrong, incom
 });
 
 Deno.test("solveSudokus rejects a model of another size with a clear message", async () => {
-  const nine = { config: { seqLen: 81, vocabSize: 11, maxSupervisionSteps: 16 }, predict: () => Promise.reject() };
+  const nine = {
+    config: { seqLen: 81, vocabSize: 11, maxSupervisionSteps: 16 },
+    predict: () => Promise.reject(),
+  };
   await assertRejects(
     () => solveSudokus(nine as unknown as Predictor, PUZZLES),
     "the model takes 81 cells with 11 tokens; 4×4 Sudoku needs 16 cells with 6 tokens",
@@ -167,7 +182,10 @@ Deno.test("parseModelIndex: accepts the format, names each problem", () => {
   assertEquals(entries.map((e) => e.name), ["sudoku4", "maze30"]);
   assertThrows(() => parseModelIndex("{"), /^models\/index.json is not valid JSON/);
   assertThrows(
-    () => parseModelIndex(JSON.stringify({ models: [{ name: "x", file: "x", kind: "sudoku", size: 5 }] })),
+    () =>
+      parseModelIndex(
+        JSON.stringify({ models: [{ name: "x", file: "x", kind: "sudoku", size: 5 }] }),
+      ),
     "models/index.json: models.0.size: Sudoku size must be 4, 6 or 9",
   );
   assertThrows(
@@ -175,7 +193,10 @@ Deno.test("parseModelIndex: accepts the format, names each problem", () => {
     /^models\/index.json: models\.0\.size: /,
   );
   const twice = { name: "a", file: "a", kind: "sudoku", size: 4 };
-  assertThrows(() => parseModelIndex(JSON.stringify({ models: [twice, twice] })), /"a" is listed twice/);
+  assertThrows(
+    () => parseModelIndex(JSON.stringify({ models: [twice, twice] })),
+    /"a" is listed twice/,
+  );
 });
 
 Deno.test("openRegistry: missing index means no models; listed entries resolve by task", async () => {
@@ -183,7 +204,10 @@ Deno.test("openRegistry: missing index means no models; listed entries resolve b
   const readFile = (url: URL) => Promise.resolve(files.get(url.href) ?? null);
   const empty = await openRegistry({ readFile, indexUrl: new URL("file:///m/index.json") });
   assertEquals(empty.entries(), []);
-  await assertRejects(() => empty.modelFor({ kind: "sudoku", size: 9 }), /^no model for 9×9 Sudoku yet/);
+  await assertRejects(
+    () => empty.modelFor({ kind: "sudoku", size: 9 }),
+    /^no model for 9×9 Sudoku yet/,
+  );
 
   files.set(
     "file:///m/index.json",
@@ -191,16 +215,28 @@ Deno.test("openRegistry: missing index means no models; listed entries resolve b
       models: [{ name: "s6", file: "weights/s6.safetensors", kind: "sudoku", size: 6 }],
     })),
   );
-  const reg = await openRegistry({ readFile, indexUrl: new URL("file:///m/index.json"), gpu: () => Promise.reject(new Error("no gpu here")) });
+  const reg = await openRegistry({
+    readFile,
+    indexUrl: new URL("file:///m/index.json"),
+    gpu: () => Promise.reject(new Error("no gpu here")),
+  });
   assertEquals(reg.find({ kind: "sudoku", size: 6 })?.name, "s6");
   assertEquals(reg.find({ kind: "sudoku", size: 4 }), undefined);
   assertEquals(reg.source("s6"), "/m/weights/s6.safetensors");
   await assertRejects(() => reg.model("nope"), 'unknown model "nope"');
 
-  const missingFile = await openRegistry({ readFile, modelFiles: [new URL("file:///m/x.safetensors")] }).catch((e) => e);
+  const missingFile = await openRegistry({
+    readFile,
+    modelFiles: [new URL("file:///m/x.safetensors")],
+  }).catch((e) => e);
   assert(missingFile instanceof RegistryError, "missing --model file is a RegistryError");
   assertEquals(missingFile.message, "model file /m/x.safetensors does not exist");
   files.set("file:///m/junk.safetensors", new Uint8Array([1, 2, 3]));
-  const junk = await openRegistry({ readFile, modelFiles: [new URL("file:///m/junk.safetensors")] }).catch((e) => e);
-  assert(junk instanceof RegistryError && /^\/m\/junk.safetensors: not a valid checkpoint/.test(junk.message), junk.message);
+  const junk = await openRegistry({ readFile, modelFiles: [new URL("file:///m/junk.safetensors")] })
+    .catch((e) => e);
+  assert(
+    junk instanceof RegistryError &&
+      /^\/m\/junk.safetensors: not a valid checkpoint/.test(junk.message),
+    junk.message,
+  );
 });

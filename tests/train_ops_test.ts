@@ -2,7 +2,14 @@
  * The slot-loop kernels (src/ops/halting.ts) against plain references: row selection and
  * reset, the official halting rule, and metrics accumulation with NaN detection.
  */
-import { accumulateMetrics, haltingUpdate, METRIC_FIELDS, METRICS_SIZE, resetRows, selectRows } from "../src/ops/halting.ts";
+import {
+  accumulateMetrics,
+  haltingUpdate,
+  METRIC_FIELDS,
+  METRICS_SIZE,
+  resetRows,
+  selectRows,
+} from "../src/ops/halting.ts";
 import { assertClose, randomArray, randomInts, rng, testGpu } from "./_helpers.ts";
 import { haltingUpdateRef, metricsRef, resetRowsRef, selectRowsRef } from "./reference/train.ts";
 
@@ -25,11 +32,19 @@ Deno.test({
     const mt = gpu.upload(m, [rows], "u32");
     selectRows(gpu, dst, src, mt);
     // Pure copies: exact.
-    assertClose(await gpu.read(dst), selectRowsRef(dstI, srcI, m), { atol: 0, rtol: 0, label: "i32" });
+    assertClose(await gpu.read(dst), selectRowsRef(dstI, srcI, m), {
+      atol: 0,
+      rtol: 0,
+      label: "i32",
+    });
     const dstF = randomArray(rows * 37, 4), srcF = randomArray(rows * 37, 5);
     const df = gpu.upload(dstF, [rows, 37]), sf = gpu.upload(srcF, [rows, 37]);
     selectRows(gpu, df, sf, mt);
-    assertClose(await gpu.read(df), selectRowsRef(dstF, srcF, m), { atol: 0, rtol: 0, label: "f32" });
+    assertClose(await gpu.read(df), selectRowsRef(dstF, srcF, m), {
+      atol: 0,
+      rtol: 0,
+      label: "f32",
+    });
     for (const t of [dst, src, mt, df, sf]) t.release();
   },
 });
@@ -44,9 +59,15 @@ Deno.test({
     m[0] = 1;
     m[1] = 0;
     const base = randomArray(B * S * D, 7), vec = randomArray(D, 8);
-    const dst = gpu.upload(base, [B, S, D]), v = gpu.upload(vec, [D]), mt = gpu.upload(m, [B], "u32");
+    const dst = gpu.upload(base, [B, S, D]),
+      v = gpu.upload(vec, [D]),
+      mt = gpu.upload(m, [B], "u32");
     resetRows(gpu, dst, v, mt);
-    assertClose(await gpu.read(dst), resetRowsRef(base, vec, m), { atol: 0, rtol: 0, label: "reset" });
+    assertClose(await gpu.read(dst), resetRowsRef(base, vec, m), {
+      atol: 0,
+      rtol: 0,
+      label: "reset",
+    });
     for (const t of [dst, v, mt]) t.release();
   },
 });
@@ -65,7 +86,10 @@ Deno.test({
       // Three consecutive updates exercise restarts, halting at max and exploration.
       for (let round = 0; round < 3; round++) {
         const q = Float32Array.from({ length: 2 * B }, () => r() * 4 - 2);
-        const minSteps = Uint32Array.from({ length: B }, () => (r() < 0.3 ? 2 + Math.floor(r() * (maxSteps - 1)) : 0));
+        const minSteps = Uint32Array.from(
+          { length: B },
+          () => (r() < 0.3 ? 2 + Math.floor(r() * (maxSteps - 1)) : 0),
+        );
         const qt = gpu.upload(q, [B, 2]), mt = gpu.upload(minSteps, [B], "u32");
         haltingUpdate(gpu, { steps: st, halted: ht }, qt, mt, { maxSteps, training });
         const ref = haltingUpdateRef(steps, halted, q, minSteps, maxSteps, training);
@@ -79,7 +103,9 @@ Deno.test({
       }
       if (!training) {
         // Evaluation halts only at maxSteps.
-        for (let b = 0; b < B; b++) if (halted[b] !== (steps[b] >= maxSteps ? 1 : 0)) throw new Error(`slot ${b}`);
+        for (let b = 0; b < B; b++) {
+          if (halted[b] !== (steps[b] >= maxSteps ? 1 : 0)) throw new Error(`slot ${b}`);
+        }
       }
       st.release();
       ht.release();
@@ -106,9 +132,19 @@ Deno.test({
       const q = randomArray(2 * B, 20 + step, -3, 3);
       const hl = randomArray(B, 30 + step, 0, 1);
       if (step === 2) hl[5] = NaN;
-      const halted = mask(B, 40 + step), steps = Uint32Array.from({ length: B }, () => 1 + Math.floor(r() * 16));
-      const tensors = [gpu.upload(stats, [B, 4]), gpu.upload(q, [B, 2]), gpu.upload(hl, [B]), gpu.upload(halted, [B], "u32"), gpu.upload(steps, [B], "u32")];
-      accumulateMetrics(gpu, metrics, tensors[0], tensors[1], tensors[2], { halted: tensors[3], steps: tensors[4] });
+      const halted = mask(B, 40 + step),
+        steps = Uint32Array.from({ length: B }, () => 1 + Math.floor(r() * 16));
+      const tensors = [
+        gpu.upload(stats, [B, 4]),
+        gpu.upload(q, [B, 2]),
+        gpu.upload(hl, [B]),
+        gpu.upload(halted, [B], "u32"),
+        gpu.upload(steps, [B], "u32"),
+      ];
+      accumulateMetrics(gpu, metrics, tensors[0], tensors[1], tensors[2], {
+        halted: tensors[3],
+        steps: tensors[4],
+      });
       const m = metricsRef(stats, q, hl, halted, steps);
       for (let k = 0; k < 7; k++) expected[k] += m[k];
       for (const t of tensors) t.release();
@@ -116,11 +152,19 @@ Deno.test({
     const got = await gpu.read(metrics);
     const F = METRIC_FIELDS;
     // Counts are exact integers; sums of ~200 f32 terms of size ≤ 16: 1e-5 relative.
-    assertClose(got.subarray(0, 5), expected.slice(0, 5), { atol: 1e-4, rtol: 1e-5, label: "halted sums" });
+    assertClose(got.subarray(0, 5), expected.slice(0, 5), {
+      atol: 1e-4,
+      rtol: 1e-5,
+      label: "halted sums",
+    });
     assertClose([got[F.lmLoss]], [expected[5]], { atol: 1e-4, rtol: 1e-5, label: "lm loss" });
-    if (!Number.isNaN(got[F.haltLoss])) throw new Error(`halt loss should be NaN, got ${got[F.haltLoss]}`);
+    if (!Number.isNaN(got[F.haltLoss])) {
+      throw new Error(`halt loss should be NaN, got ${got[F.haltLoss]}`);
+    }
     if (got[F.stepCount] !== 3) throw new Error(`stepCount ${got[F.stepCount]}`);
-    if (got[F.firstNonFinite] !== 2) throw new Error(`firstNonFinite ${got[F.firstNonFinite]}, expected 2`);
+    if (got[F.firstNonFinite] !== 2) {
+      throw new Error(`firstNonFinite ${got[F.firstNonFinite]}, expected 2`);
+    }
     metrics.release();
   },
 });

@@ -21,6 +21,7 @@ const HELP = `Usage: deno run -A tools/load_test.ts [options]
 
 Options:
   --model FILE        checkpoint to serve (default: a tiny untrained 4×4 model, D=16)
+  --arch A            the tiny model's mixer: mlp (the sudoku4 preset's) or attention (default mlp)
   --levels LIST       concurrent clients per level (default 1,8,32)
   --seconds S         time bound per level (default 20)
   --max-requests N    request bound per level (default 400)
@@ -48,14 +49,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
 }
 
-async function waitHealthy(base: string, child: Deno.ChildProcess, timeoutMs: number): Promise<unknown> {
+async function waitHealthy(
+  base: string,
+  child: Deno.ChildProcess,
+  timeoutMs: number,
+): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.status.then(() => exited = true);
@@ -92,7 +97,10 @@ async function runLevel(
         const res = await fetch(`${base}/v1/solve`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ puzzle, ...(bounds.maxSteps ? { maxSteps: bounds.maxSteps } : {}) }),
+          body: JSON.stringify({
+            puzzle,
+            ...(bounds.maxSteps ? { maxSteps: bounds.maxSteps } : {}),
+          }),
         });
         const body = await res.json();
         if (res.status !== 200) {
@@ -129,6 +137,7 @@ async function main(): Promise<number> {
     strict: true,
     options: {
       model: { type: "string" },
+      arch: { type: "string", default: "mlp" },
       levels: { type: "string", default: "1,8,32" },
       seconds: { type: "string", default: "20" },
       "max-requests": { type: "string", default: "400" },
@@ -148,7 +157,9 @@ async function main(): Promise<number> {
   const num = (name: string, text: string | undefined, min: number) => {
     if (text === undefined) return undefined;
     const v = Number(text);
-    if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number ≥ ${min}, got "${text}"`);
+    if (!Number.isFinite(v) || v < min) {
+      throw new Error(`--${name} must be a number ≥ ${min}, got "${text}"`);
+    }
     return v;
   };
   const levels = values.levels!.split(",").map((s) => num("levels", s.trim(), 1)!);
@@ -160,17 +171,33 @@ async function main(): Promise<number> {
   const tmp = await Deno.makeTempDir({ prefix: "trm_load_" });
   let modelFile = values.model;
   let modelNote = modelFile ?? "";
+  if (values.arch !== "mlp" && values.arch !== "attention") {
+    throw new Error(`--arch must be mlp or attention, got "${values.arch}"`);
+  }
   if (!modelFile) {
-    const model = await TinyRecursiveModel.create({ ...presets.sudoku4, dim: 16, numHeads: 2 }, { seed: 1 });
+    const arch = values.arch === "mlp"
+      ? { useMlpMixer: true, posEncoding: "none" as const }
+      : { useMlpMixer: false, posEncoding: "rope" as const };
+    const model = await TinyRecursiveModel.create({
+      ...presets.sudoku4,
+      dim: 16,
+      numHeads: 2,
+      ...arch,
+    }, { seed: 1 });
     modelFile = `${tmp}/tiny4.safetensors`;
     await Deno.writeFile(modelFile, await saveModel(model));
-    modelNote = `tiny untrained sudoku4 model (MLP mixer, D=16, ${model.numParameters()} parameters)`;
+    modelNote = `tiny untrained sudoku4 model (${
+      values.arch === "mlp" ? "MLP mixer" : "attention"
+    }, D=16, ${model.numParameters()} parameters)`;
     model.dispose();
   }
   const size = (num("size", values.size, 4) ?? 4) as SudokuSize;
-  const puzzles = Array.from({ length: 64 }, (_, i) => formatSudokuLine(generateSudoku({ size, seed: 1000 + i }).puzzle));
+  const puzzles = Array.from(
+    { length: 64 },
+    (_, i) => formatSudokuLine(generateSudoku({ size, seed: 1000 + i }).puzzle),
+  );
 
-  const port = await freePort();
+  const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { TRM_MODEL: modelFile };
   if (values["batch-window"]) env.TRM_BATCH_WINDOW_MS = values["batch-window"];
@@ -199,9 +226,13 @@ async function main(): Promise<number> {
       const r = await runLevel(base, clients, puzzles, { seconds, maxRequests, maxSteps });
       results.push(r);
       console.error(
-        `${String(clients).padStart(3)} clients: ${r.solvesPerSecond.toFixed(2).padStart(7)} solves/s  p50 ${
-          String(r.p50Ms).padStart(6)
-        } ms  p99 ${String(r.p99Ms).padStart(6)} ms  mean batch ${String(r.meanBatch).padStart(5)}  ${r.requests} requests, ${r.errors} errors, ${r.seconds} s`,
+        `${String(clients).padStart(3)} clients: ${
+          r.solvesPerSecond.toFixed(2).padStart(7)
+        } solves/s  p50 ${String(r.p50Ms).padStart(6)} ms  p99 ${
+          String(r.p99Ms).padStart(6)
+        } ms  mean batch ${
+          String(r.meanBatch).padStart(5)
+        }  ${r.requests} requests, ${r.errors} errors, ${r.seconds} s`,
       );
     }
   } finally {
@@ -209,7 +240,11 @@ async function main(): Promise<number> {
     await child.status;
     await Deno.remove(tmp, { recursive: true });
   }
-  const summary = { adapter: (health as { adapter?: unknown })?.adapter, model: modelNote, levels: results };
+  const summary = {
+    adapter: (health as { adapter?: unknown })?.adapter,
+    model: modelNote,
+    levels: results,
+  };
   if (values.json) console.log(JSON.stringify(summary));
   const errors = results.reduce((s, r) => s + r.errors, 0);
   return errors ? 1 : 0;

@@ -13,10 +13,17 @@ import type { Tensor } from "../gpu/tensor.ts";
 import { matmul } from "../ops/matmul.ts";
 import { attentionBackward, attentionForward } from "../ops/attention.ts";
 import { UsageError } from "./main.ts";
+import { benchHalting, benchModelForward } from "./bench_model.ts";
 
-const HELP = `Usage: deno run -A cli.ts bench matmul|attention|all [options]
+const HELP = `Usage: deno run -A cli.ts bench matmul|attention|all|model|halting [options]
+
+  model     forward time per supervision step of the Sudoku presets (batch 64)
+  halting   predict time when examples halt at step 1, half of them do, or none
 
 Options:
+  --preset P    model/halting: a preset name (repeatable; default sudokuMlp and sudokuAttention)
+  --batch B     model/halting: batch size (default 64 / 16)
+  --steps N     model: timed supervision steps (default 1); halting: max refinement steps (default 4)
   --json        one JSON object per line
   --vs-torch    also run tools/bench_torch.py (PyTorch, CPU, fp32) and print the ratio
   --repeat N    timed calls per shape (default: enough for ~1 s, at least 1)`;
@@ -205,6 +212,9 @@ export async function run(args: string[]): Promise<number> {
         json: { type: "boolean" },
         "vs-torch": { type: "boolean" },
         repeat: { type: "string" },
+        preset: { type: "string", multiple: true },
+        batch: { type: "string" },
+        steps: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -216,10 +226,32 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const what = positionals[0] ?? "all";
-  if (positionals.length > 1 || !["matmul", "attention", "all"].includes(what)) {
+  if (
+    positionals.length > 1 || !["matmul", "attention", "all", "model", "halting"].includes(what)
+  ) {
     throw new UsageError(
-      `bench: expected matmul, attention or all, got "${positionals.join(" ")}"`,
+      `bench: expected matmul, attention, all, model or halting, got "${positionals.join(" ")}"`,
     );
+  }
+  if (what === "model" || what === "halting") {
+    const positive = (name: string, text: string | undefined, fallback: number) => {
+      if (text === undefined) return fallback;
+      const v = Number(text);
+      if (!Number.isInteger(v) || v < 1) {
+        throw new UsageError(`--${name} must be an integer ≥ 1, got "${text}"`);
+      }
+      return v;
+    };
+    const options = {
+      presets: values.preset ?? ["sudokuMlp", "sudokuAttention"],
+      batch: positive("batch", values.batch, what === "model" ? 64 : 16),
+      steps: positive("steps", values.steps, what === "model" ? 1 : 4),
+      json: values.json ?? false,
+      vsTorch: values["vs-torch"] ?? false,
+    };
+    if (what === "model") await benchModelForward(options);
+    else await benchHalting(options);
+    return 0;
   }
   let repeat: number | undefined;
   if (values.repeat !== undefined) {

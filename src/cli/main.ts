@@ -20,9 +20,16 @@ export class UsageError extends Error {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  solve: {
+    summary: "solve puzzles with the shipped model (or --model FILE)",
+    load: () => import("./solve.ts"),
+  },
   info: { summary: "show the WebGPU adapter, backend and limits", load: () => import("./info.ts") },
   bench: { summary: "benchmark kernels (matmul, attention)", load: () => import("./bench.ts") },
-  generate: { summary: "generate puzzles (sudoku4|sudoku6|sudoku9|maze) as CSV", load: () => import("./generate.ts") },
+  generate: {
+    summary: "generate puzzles (sudoku4|sudoku6|sudoku9|maze) as CSV",
+    load: () => import("./generate.ts"),
+  },
 };
 
 function usage(): string {

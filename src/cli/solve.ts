@@ -9,7 +9,12 @@
  */
 import { parseArgs } from "node:util";
 import type { Gpu } from "../gpu/gpu.ts";
-import { formatSudokuGrid, formatSudokuLine, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
+import {
+  formatSudokuGrid,
+  formatSudokuLine,
+  type SudokuGrid,
+  type SudokuSize,
+} from "../puzzles/sudoku_grid.ts";
 import { type ParsedSudoku, parseSudoku } from "../puzzles/sudoku_parse.ts";
 import {
   describeTask,
@@ -19,7 +24,7 @@ import {
   openRegistry,
   type ReadFile,
 } from "../solve/registry.ts";
-import { type SudokuAnswer, solveSudokus, sudokuModelMismatch } from "../solve/sudoku.ts";
+import { solveSudokus, type SudokuAnswer, sudokuModelMismatch } from "../solve/sudoku.ts";
 import { UsageError } from "./main.ts";
 
 const HELP = `Usage: deno run -A cli.ts solve FILE|- [options]
@@ -71,11 +76,18 @@ function digits(grid: SudokuGrid): string {
   return formatSudokuLine(grid, { blank: "0" });
 }
 
-function intOption(name: string, text: string | undefined, min: number, max = Infinity): number | undefined {
+function intOption(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max = Infinity,
+): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new UsageError(`--${name} must be an integer in ${min}..${max === Infinity ? "" : max}, got "${text}"`);
+    throw new UsageError(
+      `--${name} must be an integer in ${min}..${max === Infinity ? "" : max}, got "${text}"`,
+    );
   }
   return v;
 }
@@ -107,8 +119,12 @@ async function readInput(file: string): Promise<string> {
   try {
     return await Deno.readTextFile(file);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new UsageError(`cannot read ${file}: no such file`);
-    if (error instanceof Deno.errors.IsADirectory) throw new UsageError(`cannot read ${file}: it is a directory`);
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`cannot read ${file}: no such file`);
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new UsageError(`cannot read ${file}: it is a directory`);
+    }
     throw new UsageError(`cannot read ${file}: ${(error as Error).message.split("\n")[0]}`);
   }
 }
@@ -180,8 +196,14 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
   let haltThreshold = 0.9;
   if (values["halt-threshold"] !== undefined) {
     haltThreshold = Number(values["halt-threshold"]);
-    if (!Number.isFinite(haltThreshold) || haltThreshold < 0 || values["halt-threshold"].trim() === "") {
-      throw new UsageError(`--halt-threshold must be a number ≥ 0 (1 never halts early), got "${values["halt-threshold"]}"`);
+    if (
+      !Number.isFinite(haltThreshold) || haltThreshold < 0 || values["halt-threshold"].trim() === ""
+    ) {
+      throw new UsageError(
+        `--halt-threshold must be a number ≥ 0 (1 never halts early), got "${
+          values["halt-threshold"]
+        }"`,
+      );
     }
   }
 
@@ -189,7 +211,9 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
   const { puzzles, errors } = parseSudoku(text, { size: size as SudokuSize | undefined });
   const label = file === "-" ? "standard input" : file;
   if (errors.length) {
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
+    const more = errors.length > 1
+      ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})`
+      : "";
     throw new UsageError(`${label}: ${errors[0].message}${more}`);
   }
   if (puzzles.length === 0) throw new UsageError(`${label} holds no puzzles`);
@@ -214,7 +238,9 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
       if (entry.kind !== "sudoku" || entry.size !== s) {
         const first = puzzles.find((p) => p.puzzle.size === s)!;
         throw new UsageError(
-          `${values.model} solves ${describeTask(entryTask(entry))}; ${where(first)} holds a ${describeTask(task)}`,
+          `${values.model} solves ${describeTask(entryTask(entry))}; ${where(first)} holds a ${
+            describeTask(task)
+          }`,
         );
       }
       models.set(s, entry.name);
@@ -225,9 +251,10 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     }
   }
 
-  const answers: { parsed: ParsedSudoku; answer: SudokuAnswer; ms: number; model: string }[] = new Array(
-    puzzles.length,
-  );
+  const answers: { parsed: ParsedSudoku; answer: SudokuAnswer; ms: number; model: string }[] =
+    new Array(
+      puzzles.length,
+    );
   const started = performance.now();
   for (const s of sizes) {
     const name = models.get(s)!;
@@ -244,7 +271,9 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         trace: values.trace ?? false,
       });
       const ms = (performance.now() - t0) / chunk.length;
-      chunk.forEach((i, k) => answers[i] = { parsed: puzzles[i], answer: solved[k], ms, model: name });
+      chunk.forEach((i, k) =>
+        answers[i] = { parsed: puzzles[i], answer: solved[k], ms, model: name }
+      );
     }
   }
   const totalMs = performance.now() - started;
@@ -271,11 +300,17 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     }
     const verdict = answer.valid ? "valid" : `INVALID: ${answer.problem}`;
     const stop = answer.halted ? "halted" : "step cap";
-    out.push(`puzzle ${i + 1} (${where(parsed)}): ${verdict} · ${answer.steps} steps (${stop}) · ${ms.toFixed(1)} ms`);
+    out.push(
+      `puzzle ${i + 1} (${where(parsed)}): ${verdict} · ${answer.steps} steps (${stop}) · ${
+        ms.toFixed(1)
+      } ms`,
+    );
     if (answer.trace) {
       answer.trace.forEach((g, k) => {
         const changed = k === 0 ? "" : `, ${countChanged(answer.trace![k - 1], g)} cells changed`;
-        const halt = k === answer.trace!.length - 1 ? (answer.halted ? ", halted here" : ", step cap") : "";
+        const halt = k === answer.trace!.length - 1
+          ? (answer.halted ? ", halted here" : ", step cap")
+          : "";
         out.push(`step ${k + 1}${changed}${halt}:`, formatSudokuGrid(g), "");
       });
     } else {
@@ -283,11 +318,13 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     }
   });
   if (!values.json) {
-    const names = [...new Set(models.values())].map((n) => `${n} (${registry.source(n)})`).join(", ");
+    const names = [...new Set(models.values())].map((n) => `${n} (${registry.source(n)})`).join(
+      ", ",
+    );
     out.push(
-      `${answers.length} puzzle${answers.length === 1 ? "" : "s"}: ${answers.length - invalid} valid, ${invalid} invalid · model ${names} · ${
-        totalMs.toFixed(0)
-      } ms`,
+      `${answers.length} puzzle${answers.length === 1 ? "" : "s"}: ${
+        answers.length - invalid
+      } valid, ${invalid} invalid · model ${names} · ${totalMs.toFixed(0)} ms`,
     );
   }
   await write(out.join("\n") + "\n");

@@ -8,7 +8,11 @@
 
 /** Thrown when no WebGPU adapter or device can be had; the message says what to install. */
 export class GpuUnavailableError extends Error {
-  /** @param message what went wrong and what to do about it */
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong and what to do about it
+   */
   constructor(message: string) {
     super(message);
     this.name = "GpuUnavailableError";
@@ -65,7 +69,9 @@ const WANTED_LIMITS = [
 const CPU_ADAPTER_PATTERN = /llvmpipe|lavapipe|softpipe|swiftshader|warp|software/i;
 
 /** Detects whether an adapter is a CPU rasteriser. */
-export function detectProfile(info: { description: string; isFallbackAdapter: boolean }) {
+export function detectProfile(
+  info: { description: string; isFallbackAdapter: boolean },
+): AdapterProfile {
   return info.isFallbackAdapter || CPU_ADAPTER_PATTERN.test(info.description) ? "cpu" : "gpu";
 }
 
@@ -108,8 +114,8 @@ export async function requestGpuDevice(
   // deno-lint-ignore no-explicit-any
   const info = (adapter as any).info ?? {};
   const description = String(info.description ?? "");
-  // deno-lint-ignore no-explicit-any
-  const isFallbackAdapter = Boolean(info.isFallbackAdapter ?? (adapter as any).isFallbackAdapter ?? false);
+  const legacy = adapter as unknown as { isFallbackAdapter?: boolean };
+  const isFallbackAdapter = Boolean(info.isFallbackAdapter ?? legacy.isFallbackAdapter ?? false);
   const limits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) {
     limits[name] = (device.limits as unknown as Record<string, number>)[name];

@@ -240,6 +240,7 @@ export class Gpu {
 
   /** Reads a tensor back to the CPU (one submit, one map; keep these rare). */
   async read<D extends DType>(tensor: Tensor & { dtype: D }): Promise<TypedArrayFor<D>>;
+  /** Reads a tensor back to the CPU (one submit, one map; keep these rare). */
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array>;
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
     const bytes = Math.max(4, tensor.byteLength);

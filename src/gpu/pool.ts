@@ -28,7 +28,11 @@ export class BufferPool {
   #liveBytes = 0;
   #freeBytes = 0;
 
-  /** @param device the device that owns the buffers */
+  /**
+   * Creates an empty pool.
+   *
+   * @param device the device that owns the buffers
+   */
   constructor(device: GPUDevice) {
     this.#device = device;
   }

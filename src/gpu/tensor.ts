@@ -47,6 +47,8 @@ export class Tensor {
   #released = false;
 
   /**
+   * Wraps a buffer as a tensor.
+   *
    * @param buffer storage buffer holding at least `shapeSize(shape)` elements
    * @param shape row-major shape
    * @param dtype element type

@@ -12,7 +12,11 @@ import { parseSafetensors, SafetensorsError, serializeSafetensors } from "./safe
 
 /** Thrown when a checkpoint cannot be used; the message names the problem. */
 export class CheckpointError extends Error {
-  /** @param message what is wrong with the file */
+  /**
+   * Creates the error.
+   *
+   * @param message what is wrong with the file
+   */
   constructor(message: string) {
     super(message);
     this.name = "CheckpointError";
@@ -48,7 +52,11 @@ export function encodeCheckpoint(
     if (!data) throw new CheckpointError(`missing tensor ${spec.name}`);
     tensors[spec.name] = { dtype: "F32", shape: spec.shape, data };
   }
-  return serializeSafetensors(tensors, { ...extraMetadata, format: "pt", config: JSON.stringify(config) });
+  return serializeSafetensors(tensors, {
+    ...extraMetadata,
+    format: "pt",
+    config: JSON.stringify(config),
+  });
 }
 
 /** Parsed checkpoint: config, tensor values and the rest of the metadata. */
@@ -71,14 +79,18 @@ export function decodeCheckpoint(bytes: Uint8Array, config?: ModelConfigInput): 
   try {
     file = parseSafetensors(bytes);
   } catch (error) {
-    if (error instanceof SafetensorsError) throw new CheckpointError(`not a valid checkpoint: ${error.message}`);
+    if (error instanceof SafetensorsError) {
+      throw new CheckpointError(`not a valid checkpoint: ${error.message}`);
+    }
     throw error;
   }
   let input = config;
   if (!input) {
     const text = file.metadata.config;
     if (!text) {
-      throw new CheckpointError("the checkpoint has no config in its metadata; pass the model config explicitly");
+      throw new CheckpointError(
+        "the checkpoint has no config in its metadata; pass the model config explicitly",
+      );
     }
     try {
       input = JSON.parse(text);
@@ -97,13 +109,19 @@ export function decodeCheckpoint(bytes: Uint8Array, config?: ModelConfigInput): 
   const values = new Map<string, Float32Array>();
   for (const spec of paramSpecs(parsed)) {
     const t = byName.get(spec.name);
-    if (!t) throw new CheckpointError(`the checkpoint lacks tensor ${spec.name} (shape [${spec.shape}])`);
+    if (!t) {
+      throw new CheckpointError(`the checkpoint lacks tensor ${spec.name} (shape [${spec.shape}])`);
+    }
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
-      throw new CheckpointError(`tensor ${spec.name} has shape [${t.shape}], the config needs [${spec.shape}]`);
+      throw new CheckpointError(
+        `tensor ${spec.name} has shape [${t.shape}], the config needs [${spec.shape}]`,
+      );
     }
     const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new CheckpointError(`tensor ${spec.name} holds a non-finite value at ${i}`);
+      if (!Number.isFinite(data[i])) {
+        throw new CheckpointError(`tensor ${spec.name} holds a non-finite value at ${i}`);
+      }
     }
     values.set(spec.name, data);
   }
@@ -119,7 +137,10 @@ export function decodeCheckpoint(bytes: Uint8Array, config?: ModelConfigInput): 
  * await Deno.writeFile("model.safetensors", bytes);
  * ```
  */
-export async function saveModel(model: TinyRecursiveModel, extraMetadata: Record<string, string> = {}): Promise<Uint8Array> {
+export async function saveModel(
+  model: TinyRecursiveModel,
+  extraMetadata: Record<string, string> = {},
+): Promise<Uint8Array> {
   return encodeCheckpoint(model.config, await model.readValues(), extraMetadata);
 }
 

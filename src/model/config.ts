@@ -6,8 +6,57 @@
  */
 import { z } from "zod";
 
+/** A fully specified model configuration (every default filled in). */
+export interface ModelConfig {
+  /** Token vocabulary size including PAD (Sudoku 9×9: 11). */
+  vocabSize: number;
+  /** Hidden size D. */
+  dim: number;
+  /** Transformer/mixer blocks in the one shared net. */
+  numLayers: number;
+  /** Attention heads (head size = dim / numHeads). */
+  numHeads: number;
+  /** Grid tokens per example (Sudoku 9×9: 81), without the puzzle-embedding prefix. */
+  seqLen: number;
+  /** n: latent updates per cycle. */
+  nRecursions: number;
+  /** T: cycles per supervision step (T-1 without gradient, 1 with). */
+  tCycles: number;
+  /** Replace attention by an MLP over the sequence axis (TRM-MLP). */
+  useMlpMixer: boolean;
+  /** Dropout on each sub-block's output while training (official: 0). */
+  dropout: number;
+  /** SwiGLU expansion factor (inner size = round_up_256(round(expansion·D·2/3))). */
+  expansion: number;
+  /** Puzzle-embedding prefix tokens (official 16; 0 disables the prefix). */
+  puzzleEmbLen: number;
+  /** Distinct puzzle identifiers with a learned embedding (Sudoku: 1). */
+  numPuzzleIdentifiers: number;
+  /** Positional encoding: RoPE (official attention), none (official Sudoku-MLP), learned. */
+  posEncoding: "rope" | "none" | "learned";
+  /** RoPE base. */
+  ropeBase: number;
+  /** RMSNorm placement: post (official) or pre. */
+  normPlacement: "post" | "pre";
+  /** RMSNorm epsilon. */
+  rmsNormEps: number;
+  /** Halting head: official q-head on position 0, or the user's mean-pooled head. */
+  haltHead: "official" | "meanPooled";
+  /** Task loss. */
+  lossKind: "stablemax" | "softmax";
+  /** Label id excluded from the loss. */
+  ignoreIndex: number;
+  /** N_sup: maximum supervision steps (training halts by then; prediction's default cap). */
+  maxSupervisionSteps: number;
+  /** Probability that a training slot draws a minimum step count (exploration). */
+  haltExplorationProb: number;
+}
+
+/** What users pass: only `vocabSize` is required; everything else has the official default. */
+export type ModelConfigInput = Partial<ModelConfig> & { vocabSize: number };
+
 /** Zod schema of {@linkcode ModelConfig}; defaults are the official TRM numerics. */
-export const ModelConfigSchema = z.object({
+export const ModelConfigSchema: z.ZodType<ModelConfig, ModelConfigInput> = z.object({
   /** Token vocabulary size including PAD (Sudoku 9×9: 11). */
   vocabSize: z.number().int().min(2).max(65536),
   /** Hidden size D. */
@@ -58,15 +107,13 @@ export const ModelConfigSchema = z.object({
   path: ["posEncoding"],
 });
 
-/** A fully specified model configuration (every default filled in). */
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
-
-/** What users pass: only `vocabSize` is required. */
-export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
-
 /** Thrown for a configuration that does not validate; the message names every problem. */
 export class ModelConfigError extends Error {
-  /** @param message the problems, one per line */
+  /**
+   * Creates the error.
+   *
+   * @param message the problems, one per line
+   */
   constructor(message: string) {
     super(message);
     this.name = "ModelConfigError";
@@ -86,7 +133,9 @@ export class ModelConfigError extends Error {
 export function parseModelConfig(input: ModelConfigInput): ModelConfig {
   const result = ModelConfigSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+    const problems = result.error.issues.map((i) =>
+      `${i.path.join(".") || "config"}: ${i.message}`
+    );
     throw new ModelConfigError(`invalid model config: ${problems.join("; ")}`);
   }
   return result.data;
@@ -131,13 +180,27 @@ const SUDOKU9 = { vocabSize: 11, seqLen: 81, puzzleEmbLen: 16, numPuzzleIdentifi
  */
 export const presets: Readonly<Record<string, ModelConfigInput>> = Object.freeze({
   /** TRM-MLP for 9×9 Sudoku (paper: 87.4% on Sudoku-Extreme), 5,028,866 parameters. */
-  sudokuMlp: { ...SUDOKU9, dim: 512, numLayers: 2, numHeads: 8, useMlpMixer: true, posEncoding: "none" },
+  sudokuMlp: {
+    ...SUDOKU9,
+    dim: 512,
+    numLayers: 2,
+    numHeads: 8,
+    useMlpMixer: true,
+    posEncoding: "none",
+  },
   /** TRM-attention for 9×9 Sudoku, 6,828,034 parameters. */
   sudokuAttention: { ...SUDOKU9, dim: 512, numLayers: 2, numHeads: 8, posEncoding: "rope" },
   /** TRM-attention for 30×30 Maze-Hard (vocab 6, 900 cells). */
   maze: { vocabSize: 6, seqLen: 900, puzzleEmbLen: 16, dim: 512, numLayers: 2, numHeads: 8 },
   /** Small MLP model for 9×9 Sudoku that fits CPU training budgets. */
-  sudoku9Small: { ...SUDOKU9, dim: 128, numLayers: 2, numHeads: 4, useMlpMixer: true, posEncoding: "none" },
+  sudoku9Small: {
+    ...SUDOKU9,
+    dim: 128,
+    numLayers: 2,
+    numHeads: 4,
+    useMlpMixer: true,
+    posEncoding: "none",
+  },
   /** 4×4 Sudoku (digits 1–4 → tokens 2–5, vocab 6). */
   sudoku4: {
     vocabSize: 6,

@@ -9,8 +9,13 @@ import { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { gatherRows } from "../ops/gather.ts";
 import { argmax } from "../ops/reduce.ts";
-import { ropeTable, type RopeTable } from "../ops/rope.ts";
-import { derivedSizes, type ModelConfig, type ModelConfigInput, parseModelConfig } from "./config.ts";
+import { type RopeTable, ropeTable } from "../ops/rope.ts";
+import {
+  derivedSizes,
+  type ModelConfig,
+  type ModelConfigInput,
+  parseModelConfig,
+} from "./config.ts";
 import type { GradMap, NetContext, NetShape, TensorMap } from "./net.ts";
 import { countParameters, initialValues, type ParamSpec, paramSpecs } from "./params.ts";
 import {
@@ -118,7 +123,10 @@ export class TinyRecursiveModel {
   }
 
   /** Creates a model with the official initialisation (or the given values). */
-  static async create(config: ModelConfigInput, options: CreateOptions = {}): Promise<TinyRecursiveModel> {
+  static async create(
+    config: ModelConfigInput,
+    options: CreateOptions = {},
+  ): Promise<TinyRecursiveModel> {
     const parsed = parseModelConfig(config);
     const gpu = options.gpu ?? await Gpu.create();
     const init = initialValues(parsed, options.seed ?? 0);
@@ -128,7 +136,9 @@ export class TinyRecursiveModel {
       const data = given ?? init.get(spec.name)!;
       const size = spec.shape.reduce((a, b) => a * b, 1);
       if (data.length !== size) {
-        throw new Error(`tensor ${spec.name}: ${data.length} values, expected shape [${spec.shape}]`);
+        throw new Error(
+          `tensor ${spec.name}: ${data.length} values, expected shape [${spec.shape}]`,
+        );
       }
       const t = gpu.empty(spec.shape);
       gpu.write(t, data);
@@ -165,7 +175,13 @@ export class TinyRecursiveModel {
 
   /** The context the recursion functions take. */
   context(dropoutSeed?: number): NetContext {
-    return { gpu: this.gpu, config: this.config, weights: this.weights, rope: this.#rope, dropoutSeed };
+    return {
+      gpu: this.gpu,
+      config: this.config,
+      weights: this.weights,
+      rope: this.#rope,
+      dropoutSeed,
+    };
   }
 
   /** Uploads token ids (validated) as an i32 tensor [B, L]. */
@@ -176,7 +192,9 @@ export class TinyRecursiveModel {
     else {
       flat = new Int32Array(inputs.length * L);
       inputs.forEach((row, b) => {
-        if (row.length !== L) throw new RangeError(`input row ${b} has ${row.length} tokens, expected ${L}`);
+        if (row.length !== L) {
+          throw new RangeError(`input row ${b} has ${row.length} tokens, expected ${L}`);
+        }
         flat.set(row, b * L);
       });
     }
@@ -185,7 +203,9 @@ export class TinyRecursiveModel {
     }
     for (let i = 0; i < flat.length; i++) {
       if (!(flat[i] >= 0 && flat[i] < this.config.vocabSize)) {
-        throw new RangeError(`token ${flat[i]} at index ${i} is outside the vocabulary [0, ${this.config.vocabSize})`);
+        throw new RangeError(
+          `token ${flat[i]} at index ${i} is outside the vocabulary [0, ${this.config.vocabSize})`,
+        );
       }
     }
     return this.gpu.upload(flat, [flat.length / L, L], "i32");
@@ -195,7 +215,9 @@ export class TinyRecursiveModel {
   uploadPuzzleIds(batch: number, puzzleIds?: Int32Array): Tensor | undefined {
     if (this.config.puzzleEmbLen === 0) return undefined;
     const ids = puzzleIds ?? new Int32Array(batch);
-    if (ids.length !== batch) throw new RangeError(`${ids.length} puzzle ids for a batch of ${batch}`);
+    if (ids.length !== batch) {
+      throw new RangeError(`${ids.length} puzzle ids for a batch of ${batch}`);
+    }
     for (const id of ids) {
       if (!(id >= 0 && id < this.config.numPuzzleIdentifiers)) {
         throw new RangeError(`puzzle id ${id} outside [0, ${this.config.numPuzzleIdentifiers})`);
@@ -270,7 +292,10 @@ export class TinyRecursiveModel {
       const [logits, q, y, z] = await this.gpu.readMany([p.logits, p.q, p.y, p.z]);
       result.predictions.push(logits as Float32Array);
       result.haltProbs.push(Float32Array.from({ length: batch }, (_, b) => sigmoid(q[2 * b])));
-      result.intermediates.push({ yNorm: rowRms(y as Float32Array, batch), zNorm: rowRms(z as Float32Array, batch) });
+      result.intermediates.push({
+        yNorm: rowRms(y as Float32Array, batch),
+        zNorm: rowRms(z as Float32Array, batch),
+      });
       for (const t of [p.logits, p.q, p.y, p.z]) t.release();
     }
     for (const t of [ids, pids, x]) t?.release();
@@ -294,7 +319,9 @@ export class TinyRecursiveModel {
     const predictions = new Int32Array(total * L);
     const exitSteps = new Int32Array(total);
     const haltProbs = new Float32Array(total);
-    const trace: Int32Array[][] | undefined = options.trace ? Array.from({ length: total }, () => []) : undefined;
+    const trace: Int32Array[][] | undefined = options.trace
+      ? Array.from({ length: total }, () => [])
+      : undefined;
     let active = Array.from({ length: total }, (_, i) => i); // original index of each row
     const pids = this.uploadPuzzleIds(total, allPuzzleIds);
     let x = this.embed(ids, pids);
@@ -353,7 +380,9 @@ export class TinyRecursiveModel {
     for (const [name, data] of values) {
       const t = this.weights.get(name);
       if (!t) throw new Error(`unknown tensor ${name}`);
-      if (t.size !== data.length) throw new Error(`tensor ${name}: ${data.length} values for shape [${t.shape}]`);
+      if (t.size !== data.length) {
+        throw new Error(`tensor ${name}: ${data.length} values for shape [${t.shape}]`);
+      }
       this.gpu.write(t, data);
     }
   }
@@ -361,7 +390,7 @@ export class TinyRecursiveModel {
   /** Releases every GPU tensor of the model. */
   dispose(): void {
     for (const t of this.weights.values()) t.release();
-    if (this.#grads) for (const t of this.#grads.values()) t.release();
+    if (this.#grads) { for (const t of this.#grads.values()) t.release(); }
     this.#rope?.cos.release();
     this.#rope?.sin.release();
   }

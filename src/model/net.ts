@@ -45,26 +45,36 @@ export interface NetContext {
 }
 
 /** Saved activations of one layer (released by backward or {@linkcode releaseTape}). */
-interface LayerTape {
-  input: Tensor; // a_l (the layer's input; owned by the previous layer's tape or the net tape)
-  // attention
+export interface LayerTape {
+  /** The layer's input (owned by the previous layer's tape or the net tape). */
+  input: Tensor;
+  /** Attention: q, k, v after RoPE, [B, S, 3D]. */
   qkvRotated?: Tensor;
+  /** Attention: output before the projection, [B, S, D]. */
   attnOut?: Tensor;
+  /** Attention: log-sum-exp per query, [B, H, S]. */
   lse?: Tensor;
-  // token mixer
+  /** Token mixer: gate and up projections, [B, 2·I_t, D]. */
   tokenGateUp?: Tensor;
+  /** Token mixer: SwiGLU output, [B, I_t, D]. */
   tokenHidden?: Tensor;
-  // first norm (post-norm: output of the mixer sub-block)
+  /** Post-norm: the mixer sub-block's normalised output; pre-norm: a + mix. */
   mid: Tensor;
+  /** Reciprocal RMS of the first norm. */
   midRstd: Tensor;
-  // channel MLP
+  /** Channel MLP gate and up projections, [B·S, 2I]. */
   gateUp: Tensor;
+  /** Channel MLP SwiGLU output, [B·S, I]. */
   hidden: Tensor;
+  /** The layer's output, [B, S, D]. */
   out: Tensor;
+  /** Reciprocal RMS of the second norm. */
   outRstd: Tensor;
-  // pre-norm only: normalized inputs of each sub-block
+  /** Pre-norm: the mixer's normalised input. */
   preNorm1?: { y: Tensor; rstd: Tensor };
+  /** Pre-norm: the MLP's normalised input. */
   preNorm2?: { y: Tensor; rstd: Tensor };
+  /** Dropout seeds of the two sub-blocks (training with dropout). */
   dropoutSeeds?: [number, number];
 }
 
@@ -94,8 +104,7 @@ export function netForward(
   record: boolean,
   recompute = false,
 ): { out: Tensor; tape?: NetTape } {
-  const { gpu, config } = ctx;
-  const sum = add(gpu, h, inj);
+  const sum = add(ctx.gpu, h, inj);
   if (record && recompute) {
     // Gradient checkpointing: keep only the input; backward runs the layers again.
     const { out } = layersForward(ctx, shape, sum, false, true);
@@ -150,7 +159,13 @@ function seedFor(ctx: NetContext, layer: number, which: number): number | undefi
 }
 
 /** Mixer sub-block output (attention or token MLP) for input `a` [B, S, D]. */
-function mixerForward(ctx: NetContext, shape: NetShape, i: number, a: Tensor, lt: Partial<LayerTape>): Tensor {
+function mixerForward(
+  ctx: NetContext,
+  shape: NetShape,
+  i: number,
+  a: Tensor,
+  lt: Partial<LayerTape>,
+): Tensor {
   const { gpu, config, weights } = ctx;
   const p = layerPrefix(i);
   const { batch: b, seq: s } = shape;
@@ -160,9 +175,25 @@ function mixerForward(ctx: NetContext, shape: NetShape, i: number, a: Tensor, lt
     const wgu = weights.get(`${p}.mlp_t.gate_up_proj.weight`)!;
     const wd = weights.get(`${p}.mlp_t.down_proj.weight`)!;
     // gu[b] = Wgu [2th, S] · a[b] [S, D]: the MLP over the sequence axis without transposing.
-    const gu = matmul(gpu, wgu, a, { m: 2 * th, n: d, k: s, batch: b, strideA: 0, strideB: s * d, strideC: 2 * th * d });
+    const gu = matmul(gpu, wgu, a, {
+      m: 2 * th,
+      n: d,
+      k: s,
+      batch: b,
+      strideA: 0,
+      strideB: s * d,
+      strideC: 2 * th * d,
+    });
     const hid = swiglu(gpu, gu, { outer: b, hidden: th, inner: d });
-    const m = matmul(gpu, wd, hid, { m: s, n: d, k: th, batch: b, strideA: 0, strideB: th * d, strideC: s * d });
+    const m = matmul(gpu, wd, hid, {
+      m: s,
+      n: d,
+      k: th,
+      batch: b,
+      strideA: 0,
+      strideB: th * d,
+      strideC: s * d,
+    });
     lt.tokenGateUp = gu;
     lt.tokenHidden = hid;
     return m.reshapeOwned([b, s, d]);
@@ -175,7 +206,9 @@ function mixerForward(ctx: NetContext, shape: NetShape, i: number, a: Tensor, lt
     qkv.release();
     qkv = rotated;
   }
-  const { out, lse } = attentionForward(gpu, qkv.reshape([b, s, 3 * d]), { numHeads: config.numHeads });
+  const { out, lse } = attentionForward(gpu, qkv.reshape([b, s, 3 * d]), {
+    numHeads: config.numHeads,
+  });
   const proj = linear(gpu, out.reshape([b * s, d]), wo);
   lt.qkvRotated = qkv;
   lt.attnOut = out;
@@ -214,12 +247,23 @@ function layerForward(ctx: NetContext, shape: NetShape, i: number, a: Tensor): L
     const mlp = maybeDropout(ctx, linear(gpu, hid, wdown), seeds[1]);
     const n2 = rmsNorm(gpu, n1.y, { ...channel(rows, d, eps), residual: mlp });
     mlp.release();
-    Object.assign(lt, { mid: n1.y, midRstd: n1.rstd, gateUp: gu, hidden: hid, out: n2.y.reshapeOwned([b, s, d]), outRstd: n2.rstd });
+    Object.assign(lt, {
+      mid: n1.y,
+      midRstd: n1.rstd,
+      gateUp: gu,
+      hidden: hid,
+      out: n2.y.reshapeOwned([b, s, d]),
+      outRstd: n2.rstd,
+    });
     return lt as LayerTape;
   }
   // Pre-norm: h = a + mix(norm(a)); out = h + mlp(norm(h)).
   const pre1 = rmsNorm(gpu, a, mixerNorm);
-  const mix = maybeDropout(ctx, mixerForward(ctx, shape, i, pre1.y.reshape([b, s, d]), lt), seeds[0]);
+  const mix = maybeDropout(
+    ctx,
+    mixerForward(ctx, shape, i, pre1.y.reshape([b, s, d]), lt),
+    seeds[0],
+  );
   const mid = add(gpu, a, mix);
   mix.release();
   const pre2 = rmsNorm(gpu, mid, channel(rows, d, eps));
@@ -243,7 +287,18 @@ function layerForward(ctx: NetContext, shape: NetShape, i: number, a: Tensor): L
 
 function releaseLayer(lt: LayerTape, includeOut: boolean): void {
   for (
-    const t of [lt.qkvRotated, lt.attnOut, lt.lse, lt.tokenGateUp, lt.tokenHidden, lt.mid, lt.midRstd, lt.gateUp, lt.hidden, lt.outRstd]
+    const t of [
+      lt.qkvRotated,
+      lt.attnOut,
+      lt.lse,
+      lt.tokenGateUp,
+      lt.tokenHidden,
+      lt.mid,
+      lt.midRstd,
+      lt.gateUp,
+      lt.hidden,
+      lt.outRstd,
+    ]
   ) t?.release();
   if (lt.preNorm1) lt.preNorm1.y.release();
   if (lt.preNorm2) lt.preNorm2.y.release();
@@ -266,7 +321,13 @@ export type GradMap = Map<string, Tensor>;
  * gradients are added into `grads`. Returns d(h + inj), which the caller owns. The tape
  * is released.
  */
-export function netBackward(ctx: NetContext, shape: NetShape, tape: NetTape, dOut: Tensor, grads: GradMap): Tensor {
+export function netBackward(
+  ctx: NetContext,
+  shape: NetShape,
+  tape: NetTape,
+  dOut: Tensor,
+  grads: GradMap,
+): Tensor {
   if (tape.recompute) {
     const full = layersForward(ctx, shape, tape.sum, true);
     full.out.release();
@@ -275,7 +336,11 @@ export function netBackward(ctx: NetContext, shape: NetShape, tape: NetTape, dOu
   let d = dOut;
   if (tape.final) {
     const { batch: b, seq: s } = shape;
-    d = rmsNormBackward(ctx.gpu, tape.final.y, tape.final.rstd, dOut, { outer: b * s, n: ctx.config.dim, inner: 1 }).dx;
+    d = rmsNormBackward(ctx.gpu, tape.final.y, tape.final.rstd, dOut, {
+      outer: b * s,
+      n: ctx.config.dim,
+      inner: 1,
+    }).dx;
     dOut.release();
   }
   for (let i = ctx.config.numLayers - 1; i >= 0; i--) {
@@ -286,13 +351,27 @@ export function netBackward(ctx: NetContext, shape: NetShape, tape: NetTape, dOu
 }
 
 /** Accumulates dW += dYᵀ·X for a linear layer y = x·Wᵀ. */
-function accumulateWeightGrad(gpu: Gpu, grads: GradMap, name: string, dy: Tensor, x: Tensor, rows: number): void {
+function accumulateWeightGrad(
+  gpu: Gpu,
+  grads: GradMap,
+  name: string,
+  dy: Tensor,
+  x: Tensor,
+  rows: number,
+): void {
   const g = grads.get(name)!;
   const [out, inp] = g.shape;
   matmul(gpu, dy, x, { batch: 1, transA: true, m: out, n: inp, k: rows, beta: 1, out: g });
 }
 
-function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTape, dOut: Tensor, grads: GradMap): Tensor {
+function layerBackward(
+  ctx: NetContext,
+  shape: NetShape,
+  i: number,
+  lt: LayerTape,
+  dOut: Tensor,
+  grads: GradMap,
+): Tensor {
   const { gpu, config, weights } = ctx;
   const p = layerPrefix(i);
   const { batch: b, seq: s } = shape;
@@ -300,7 +379,9 @@ function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTap
   const { hidden: hd } = derivedSizes(config);
   const rows = b * s;
   const post = config.normPlacement === "post";
-  const mixerNorm = config.useMlpMixer ? { outer: b, n: s, inner: d } : { outer: rows, n: d, inner: 1 };
+  const mixerNorm = config.useMlpMixer
+    ? { outer: b, n: s, inner: d }
+    : { outer: rows, n: d, inner: 1 };
 
   // ---- channel MLP sub-block ----
   // post: out = norm(mid + mlp(mid)); pre: out = mid + mlp(norm(mid)).
@@ -317,7 +398,9 @@ function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTap
   }
   const mlpInput = post ? lt.mid : lt.preNorm2!.y;
   let dMlpEff = dMlp;
-  if (lt.dropoutSeeds) dMlpEff = dropoutBackward(gpu, dMlp, { p: config.dropout, seed: lt.dropoutSeeds[1] });
+  if (lt.dropoutSeeds) {
+    dMlpEff = dropoutBackward(gpu, dMlp, { p: config.dropout, seed: lt.dropoutSeeds[1] });
+  }
   const wgu = weights.get(`${p}.mlp.gate_up_proj.weight`)!;
   const wdown = weights.get(`${p}.mlp.down_proj.weight`)!;
   accumulateWeightGrad(gpu, grads, `${p}.mlp.down_proj.weight`, dMlpEff, lt.hidden, rows);
@@ -331,7 +414,11 @@ function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTap
     matmul(gpu, dGateUp, wgu, { batch: 1, m: rows, n: d, k: 2 * hd, beta: 1, out: dMid });
   } else {
     const dNormed = matmul(gpu, dGateUp, wgu, { batch: 1, m: rows, n: d, k: 2 * hd });
-    const { dx } = rmsNormBackward(gpu, lt.preNorm2!.y, lt.preNorm2!.rstd, dNormed, { outer: rows, n: d, inner: 1 });
+    const { dx } = rmsNormBackward(gpu, lt.preNorm2!.y, lt.preNorm2!.rstd, dNormed, {
+      outer: rows,
+      n: d,
+      inner: 1,
+    });
     dNormed.release();
     const dm = add(gpu, dMid, dx);
     dx.release();
@@ -355,7 +442,9 @@ function layerBackward(ctx: NetContext, shape: NetShape, i: number, lt: LayerTap
   }
   const mixInput = post ? lt.input : lt.preNorm1!.y;
   let dMixEff = dMix;
-  if (lt.dropoutSeeds) dMixEff = dropoutBackward(gpu, dMix, { p: config.dropout, seed: lt.dropoutSeeds[0] });
+  if (lt.dropoutSeeds) {
+    dMixEff = dropoutBackward(gpu, dMix, { p: config.dropout, seed: lt.dropoutSeeds[0] });
+  }
   const dMixInput = mixerBackward(ctx, shape, i, lt, mixInput, dMixEff, grads);
   if (dMixEff !== dMix) dMixEff.release();
   if (post) {
@@ -401,7 +490,16 @@ function mixerBackward(
       beta: 1,
       out: grads.get(`${p}.mlp_t.down_proj.weight`)!,
     });
-    const dHid = matmul(gpu, wd, dMix, { transA: true, m: th, n: d, k: s, batch: b, strideA: 0, strideB: s * d, strideC: th * d });
+    const dHid = matmul(gpu, wd, dMix, {
+      transA: true,
+      m: th,
+      n: d,
+      k: s,
+      batch: b,
+      strideA: 0,
+      strideB: s * d,
+      strideC: th * d,
+    });
     const dGu = swigluBackward(gpu, lt.tokenGateUp!, dHid, { outer: b, hidden: th, inner: d });
     dHid.release();
     // gu[b] = Wgu · a[b]  →  dWgu += Σ_b dgu[b] · a[b]ᵀ ; da[b] = Wguᵀ · dgu[b]
@@ -417,7 +515,16 @@ function mixerBackward(
       beta: 1,
       out: grads.get(`${p}.mlp_t.gate_up_proj.weight`)!,
     });
-    const dA = matmul(gpu, wgu, dGu, { transA: true, m: s, n: d, k: 2 * th, batch: b, strideA: 0, strideB: 2 * th * d, strideC: s * d });
+    const dA = matmul(gpu, wgu, dGu, {
+      transA: true,
+      m: s,
+      n: d,
+      k: 2 * th,
+      batch: b,
+      strideA: 0,
+      strideB: 2 * th * d,
+      strideC: s * d,
+    });
     dGu.release();
     return dA;
   }
@@ -425,7 +532,14 @@ function mixerBackward(
   const wo = weights.get(`${p}.self_attn.o_proj.weight`)!;
   accumulateWeightGrad(gpu, grads, `${p}.self_attn.o_proj.weight`, dMix, lt.attnOut!, rows);
   const dAttn = matmul(gpu, dMix, wo, { batch: 1, m: rows, n: d, k: d });
-  let dQkv = attentionBackward(gpu, lt.qkvRotated!, lt.attnOut!, lt.lse!, dAttn.reshape([b, s, d]), { numHeads: config.numHeads });
+  let dQkv = attentionBackward(
+    gpu,
+    lt.qkvRotated!,
+    lt.attnOut!,
+    lt.lse!,
+    dAttn.reshape([b, s, d]),
+    { numHeads: config.numHeads },
+  );
   dAttn.release();
   if (ctx.rope) {
     const unrotated = rope(gpu, dQkv, ctx.rope, { numHeads: config.numHeads, inverse: true });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ModelConfig, derivedSizes } from "./config.ts";
+import { derivedSizes, type ModelConfig } from "./config.ts";
 
 /** How a tensor is initialised. */
 export type InitKind =
@@ -88,8 +88,20 @@ export function paramSpecs(config: ModelConfig): ParamSpec[] {
     trainable: true,
     role: "weight",
   });
-  specs.push({ name: "inner.H_init", shape: [d], init: trunc(1), trainable: false, role: "initState" });
-  specs.push({ name: "inner.L_init", shape: [d], init: trunc(1), trainable: false, role: "initState" });
+  specs.push({
+    name: "inner.H_init",
+    shape: [d],
+    init: trunc(1),
+    trainable: false,
+    role: "initState",
+  });
+  specs.push({
+    name: "inner.L_init",
+    shape: [d],
+    init: trunc(1),
+    trainable: false,
+    role: "initState",
+  });
   if (config.puzzleEmbLen > 0) {
     specs.push({
       name: "inner.puzzle_emb.weights",
@@ -133,7 +145,11 @@ export function seededUniform(seed: number): () => number {
  * truncated distribution has standard deviation `std` (the official JAX-style init:
  * σ = std / 0.87962566…). Sampled by rejection, which is exactly that distribution.
  */
-export function truncatedNormal(out: Float32Array, std: number, uniform: () => number): Float32Array {
+export function truncatedNormal(
+  out: Float32Array,
+  std: number,
+  uniform: () => number,
+): Float32Array {
   if (std === 0) return out.fill(0);
   const lower = -2, upper = 2;
   const sqrt2 = Math.SQRT2;

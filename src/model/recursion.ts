@@ -7,12 +7,26 @@
  */
 import type { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
-import { add, addInto, addToSequence, broadcastRows, copy, sliceSequence } from "../ops/elementwise.ts";
+import {
+  add,
+  addInto,
+  addToSequence,
+  broadcastRows,
+  copy,
+  sliceSequence,
+} from "../ops/elementwise.ts";
 import { embeddingBackward, embeddingForward, puzzleEmbeddingGrad } from "../ops/embedding.ts";
 import { linear, matmul } from "../ops/matmul.ts";
 import { sumRows } from "../ops/reduce.ts";
 import { derivedSizes } from "./config.ts";
-import { type GradMap, type NetContext, netBackward, netForward, type NetShape, type NetTape } from "./net.ts";
+import {
+  type GradMap,
+  netBackward,
+  type NetContext,
+  netForward,
+  type NetShape,
+  type NetTape,
+} from "./net.ts";
 
 /** The recurrent state of a batch: answer y and latent z, each [B, S, D]. */
 export interface Carry {
@@ -36,10 +50,15 @@ export interface StepOutputs {
 
 /** Saved state for the backward of a supervision step. */
 export interface StepTape {
+  /** Batch and sequence sizes. */
   shape: NetShape;
+  /** One tape per latent update of the last cycle, in order. */
   latentTapes: NetTape[];
+  /** Tape of the answer update y = net(y, z). */
   answerTape: NetTape;
-  headInput: Tensor; // y after the step, [B, S, D]
+  /** y after the step, [B, S, D]: the heads' input. */
+  headInput: Tensor;
+  /** Token ids [B, L] (for the embedding gradient). */
   ids: Tensor;
 }
 
@@ -76,8 +95,16 @@ export function initialCarry(ctx: NetContext, shape: NetShape): Carry {
   const rows = shape.batch * shape.seq;
   const d = ctx.config.dim;
   return {
-    y: broadcastRows(ctx.gpu, ctx.weights.get("inner.H_init")!, rows).reshapeOwned([shape.batch, shape.seq, d]),
-    z: broadcastRows(ctx.gpu, ctx.weights.get("inner.L_init")!, rows).reshapeOwned([shape.batch, shape.seq, d]),
+    y: broadcastRows(ctx.gpu, ctx.weights.get("inner.H_init")!, rows).reshapeOwned([
+      shape.batch,
+      shape.seq,
+      d,
+    ]),
+    z: broadcastRows(ctx.gpu, ctx.weights.get("inner.L_init")!, rows).reshapeOwned([
+      shape.batch,
+      shape.seq,
+      d,
+    ]),
   };
 }
 
@@ -102,7 +129,9 @@ export function stepForward(
   };
   for (let c = 0; c < config.tCycles - 1; c++) {
     const inj = add(gpu, y, x);
-    for (let i = 0; i < config.nRecursions; i++) z = replace(z, netForward(ctx, shape, z, inj, false).out);
+    for (let i = 0; i < config.nRecursions; i++) {
+      z = replace(z, netForward(ctx, shape, z, inj, false).out);
+    }
     inj.release();
     y = replace(y, netForward(ctx, shape, y, z, false).out);
   }
@@ -156,14 +185,27 @@ function haltInput(ctx: NetContext, shape: NetShape, y: Tensor): Tensor {
   const means = meanWeights(gpu, shape.seq);
   const d = config.dim;
   // pooled[b] = (1/S)·1ᵀ [1, S] · y[b] [S, D]
-  const pooled = matmul(gpu, means.reshape([1, shape.seq]), y, { m: 1, n: d, k: shape.seq, batch: shape.batch, strideA: 0, strideB: shape.seq * d, strideC: d });
+  const pooled = matmul(gpu, means.reshape([1, shape.seq]), y, {
+    m: 1,
+    n: d,
+    k: shape.seq,
+    batch: shape.batch,
+    strideA: 0,
+    strideB: shape.seq * d,
+    strideC: d,
+  });
   return pooled.reshapeOwned([shape.batch, 1, d]);
 }
 
 const meanCache = new WeakMap<Gpu, Map<number, Tensor>>();
 const onesCache = new WeakMap<Gpu, Map<number, Tensor>>();
 
-function cachedVector(cache: WeakMap<Gpu, Map<number, Tensor>>, gpu: Gpu, n: number, value: number): Tensor {
+function cachedVector(
+  cache: WeakMap<Gpu, Map<number, Tensor>>,
+  gpu: Gpu,
+  n: number,
+  value: number,
+): Tensor {
   let perGpu = cache.get(gpu);
   if (!perGpu) cache.set(gpu, perGpu = new Map());
   let t = perGpu.get(n);
@@ -176,7 +218,13 @@ function meanWeights(gpu: Gpu, n: number): Tensor {
 }
 
 /** Backward of the heads: accumulates head weight grads, returns dY [B, S, D]. */
-function headsBackward(ctx: NetContext, tape: StepTape, dLogits: Tensor, dq: Tensor, grads: GradMap): Tensor {
+function headsBackward(
+  ctx: NetContext,
+  tape: StepTape,
+  dLogits: Tensor,
+  dq: Tensor,
+  grads: GradMap,
+): Tensor {
   const { gpu, config, weights } = ctx;
   const { prefixLen } = derivedSizes(config);
   const { batch: b, seq: s } = tape.shape;
@@ -187,18 +235,47 @@ function headsBackward(ctx: NetContext, tape: StepTape, dLogits: Tensor, dq: Ten
   const yGrid = sliceSequence(gpu, tape.headInput, { start: prefixLen, length: L });
   const wLm = weights.get("inner.lm_head.weight")!;
   const v = config.vocabSize;
-  matmul(gpu, dLogits, yGrid, { batch: 1, transA: true, m: v, n: d, k: b * L, beta: 1, out: grads.get("inner.lm_head.weight")! });
+  matmul(gpu, dLogits, yGrid, {
+    batch: 1,
+    transA: true,
+    m: v,
+    n: d,
+    k: b * L,
+    beta: 1,
+    out: grads.get("inner.lm_head.weight")!,
+  });
   yGrid.release();
   const dGrid = matmul(gpu, dLogits, wLm, { batch: 1, m: b * L, n: d, k: v });
   addToSequence(gpu, dY, dGrid.reshape([b, L, d]), { start: prefixLen });
   dGrid.release();
   // Halting head.
   const pooled = haltInput(ctx, tape.shape, tape.headInput);
-  matmul(gpu, dq, pooled, { batch: 1, transA: true, m: 2, n: d, k: b, beta: 1, out: grads.get("inner.q_head.weight")! });
+  matmul(gpu, dq, pooled, {
+    batch: 1,
+    transA: true,
+    m: 2,
+    n: d,
+    k: b,
+    beta: 1,
+    out: grads.get("inner.q_head.weight")!,
+  });
   pooled.release();
   const ones = cachedVector(onesCache, gpu, b, 1);
-  matmul(gpu, dq, ones.reshape([b, 1]), { batch: 1, transA: true, m: 2, n: 1, k: b, beta: 1, out: grads.get("inner.q_head.bias")! });
-  const dPooled = matmul(gpu, dq, weights.get("inner.q_head.weight")!, { batch: 1, m: b, n: d, k: 2 });
+  matmul(gpu, dq, ones.reshape([b, 1]), {
+    batch: 1,
+    transA: true,
+    m: 2,
+    n: 1,
+    k: b,
+    beta: 1,
+    out: grads.get("inner.q_head.bias")!,
+  });
+  const dPooled = matmul(gpu, dq, weights.get("inner.q_head.weight")!, {
+    batch: 1,
+    m: b,
+    n: d,
+    k: 2,
+  });
   if (config.haltHead === "official") {
     addToSequence(gpu, dY, dPooled.reshape([b, 1, d]), { start: 0 });
   } else {
@@ -250,7 +327,11 @@ export function stepBackward(
   const dX = dInj!;
   const { prefixLen, totalSeqLen } = derivedSizes(config);
   const scale = embeddingScale(ctx);
-  const dTable = embeddingBackward(gpu, tape.ids, dX, { vocabSize: config.vocabSize, scale, prefixLen });
+  const dTable = embeddingBackward(gpu, tape.ids, dX, {
+    vocabSize: config.vocabSize,
+    scale,
+    prefixLen,
+  });
   addInto(gpu, grads.get("inner.embed_tokens.embedding_weight")!, dTable);
   dTable.release();
   if (config.posEncoding === "learned") {

@@ -106,53 +106,34 @@ function expandLines(lines: string[], counts: Readonly<Record<string, number>>):
   return out;
 }
 
-/** Per-kernel shape of the unrolled code: rows per invocation and keys (or queries) per step. */
-interface Blocking {
-  /** Rows (queries, or keys for dK/dV) per invocation: the `r` template count. */
-  r: number;
-  /** Keys (or queries) per loop step: the `t` template count. */
-  kb: number;
-}
-
 /**
- * Limits on the unrolled kernels, in vec4s per invocation, measured on llvmpipe.
+ * Rows (queries, or keys for dK/dV) per invocation: the `r` template count.
+ *
  * On CPU adapters every storage load is a per-lane scalar loop, so reusing each loaded
- * vector for many rows pays despite register spills. But LLVM's compile time explodes
- * (from < 1 s to minutes) past about 512 live vec4s per invocation or 256 vec4 loads
- * per loop step, so both are capped. `live` counts vec4s per row (per r) and `loads`
- * vec4 loads per key of a step (per t), each per hd/4.
+ * vector for many rows pays despite register spills (forward at hd 64, B=64, S=97:
+ * 1 row ≈ 0.3, 4 ≈ 2, 16 ≈ 5 GFLOP/s on llvmpipe). But LLVM's compile time explodes
+ * (from under a second to minutes) once an invocation holds more than about 512 live
+ * vec4s, so rows × (vec4s per row) is capped: forward keeps q and the output (2·hd/4
+ * per row), dQ keeps q, dO, dQ (3·hd/4), dK/dV keeps k, v, dK, dV (4·hd/4).
+ * GPUs get one row per invocation (plenty of threads; spills are what hurts there).
  */
-const KERNELS = {
-  forward: { live: 2, loads: 2, liveCap: 512, loadCap: 128 },
-  dq: { live: 3, loads: 3, liveCap: 384, loadCap: 192 },
-  dkv: { live: 4, loads: 4, liveCap: 512, loadCap: 256 },
-} as const;
-
-function blocking(
-  gpu: Gpu,
-  kernel: keyof typeof KERNELS,
-  hd4: number,
-  override?: number,
-): Blocking {
-  const k = KERNELS[kernel];
-  const kb = Math.max(1, Math.min(4, Math.floor(k.loadCap / (k.loads * hd4))));
+function rowsPerLane(gpu: Gpu, vec4sPerRow: number, cap: number, override?: number): number {
   if (override !== undefined) {
     if (!Number.isInteger(override) || override < 1 || override > 16) {
       throw new RangeError(`attention: queriesPerLane ${override} must be an integer in 1..16`);
     }
-    return { r: override, kb };
+    return override;
   }
-  // GPUs: one row per invocation (plenty of threads; spills are what hurts there).
-  if (gpu.profile !== "cpu") return { r: 1, kb };
-  return { r: Math.max(1, Math.min(16, Math.floor(k.liveCap / (k.live * hd4)))), kb };
+  if (gpu.profile !== "cpu") return 1;
+  return Math.max(1, Math.min(16, Math.floor(cap / vec4sPerRow)));
 }
 
 const WORKGROUP = 64;
 
-/** Compiles (once) one templated attention kernel for (hd/4, blocking). */
-function kernel(gpu: Gpu, source: string, hd4: number, { r, kb }: Blocking): GPUComputePipeline {
-  return gpu.pipeline(expandTemplate(source, { d: hd4, r, t: kb }), {
-    constants: { WG: WORKGROUP, HD4: hd4, R: r, KB: kb },
+/** Compiles (once) one templated attention kernel for (hd/4, rows per invocation). */
+function kernel(gpu: Gpu, source: string, hd4: number, r: number): GPUComputePipeline {
+  return gpu.pipeline(expandTemplate(source, { d: hd4, r }), {
+    constants: { WG: WORKGROUP, HD4: hd4, R: r },
   });
 }
 
@@ -174,12 +155,12 @@ export function attentionForward(
 ): AttentionForwardResult {
   const { batch, seq, heads, headDim } = dims(qkv, options);
   const hd4 = headDim / 4;
-  const block = blocking(gpu, "forward", hd4, options.queriesPerLane);
-  const chunks = Math.ceil(seq / block.r);
+  const r = rowsPerLane(gpu, 2 * hd4, 512, options.queriesPerLane);
+  const chunks = Math.ceil(seq / r);
   const lanes = batch * heads * chunks;
   const out = gpu.empty([batch, seq, heads * headDim]);
   const lse = gpu.empty([batch, heads, seq]);
-  const pipeline = kernel(gpu, forwardSrc, hd4, block);
+  const pipeline = kernel(gpu, forwardSrc, hd4, r);
   gpu.dispatch(pipeline, [qkv, out, lse], grid(Math.ceil(lanes / WORKGROUP)), {
     u32: [seq, heads, chunks, lanes],
     f32: [Math.LOG2E / Math.sqrt(headDim)],
@@ -209,11 +190,13 @@ export function attentionBackward(
 ): Tensor {
   const { batch, seq, heads, headDim } = dims(qkv, options);
   const width = heads * headDim;
-  for (const [name, t, size] of [
-    ["out", out, batch * seq * width],
-    ["dOut", dOut, batch * seq * width],
-    ["lse", lse, batch * heads * seq],
-  ] as const) {
+  for (
+    const [name, t, size] of [
+      ["out", out, batch * seq * width],
+      ["dOut", dOut, batch * seq * width],
+      ["lse", lse, batch * heads * seq],
+    ] as const
+  ) {
     if (t.size !== size) {
       throw new RangeError(`attentionBackward: ${name} has ${t.size} elements, expected ${size}`);
     }
@@ -224,19 +207,19 @@ export function attentionBackward(
   const dQkv = gpu.empty([batch, seq, 3 * width]);
   const dsum = gpu.empty([batch, heads, seq]);
 
-  const blockQ = blocking(gpu, "dq", hd4, options.queriesPerLane);
-  const chunksQ = Math.ceil(seq / blockQ.r);
+  const rq = rowsPerLane(gpu, 3 * hd4, 384, options.queriesPerLane);
+  const chunksQ = Math.ceil(seq / rq);
   const lanesQ = batch * heads * chunksQ;
-  const dq = kernel(gpu, backwardDqSrc, hd4, blockQ);
+  const dq = kernel(gpu, backwardDqSrc, hd4, rq);
   gpu.dispatch(dq, [qkv, out, dOut, lse, dQkv, dsum], grid(Math.ceil(lanesQ / WORKGROUP)), {
     u32: [seq, heads, chunksQ, lanesQ],
     f32,
   });
 
-  const blockK = blocking(gpu, "dkv", hd4, options.queriesPerLane);
-  const chunksK = Math.ceil(seq / blockK.r);
+  const rk = rowsPerLane(gpu, 4 * hd4, 512, options.queriesPerLane);
+  const chunksK = Math.ceil(seq / rk);
   const lanesK = batch * heads * chunksK;
-  const dkv = kernel(gpu, backwardDkvSrc, hd4, blockK);
+  const dkv = kernel(gpu, backwardDkvSrc, hd4, rk);
   gpu.dispatch(dkv, [qkv, dOut, lse, dsum, dQkv], grid(Math.ceil(lanesK / WORKGROUP)), {
     u32: [seq, heads, chunksK, lanesK],
     f32,

@@ -20,6 +20,8 @@ export function gatherRows(gpu: Gpu, x: Tensor, index: Tensor): Tensor {
   const rowLen = x.size / x.shape[0];
   const out = gpu.empty([rows, ...x.shape.slice(1)], x.dtype);
   const total = rows * rowLen;
-  gpu.dispatch(gpu.pipeline(source), [x, index, out], grid(Math.ceil(total / 256)), { u32: [rows, rowLen] });
+  gpu.dispatch(gpu.pipeline(source), [x, index, out], grid(Math.ceil(total / 256)), {
+    u32: [rows, rowLen],
+  });
   return out;
 }

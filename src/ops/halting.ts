@@ -44,7 +44,9 @@ export const METRICS_SIZE = 9;
 function rowsOf(op: string, dst: Tensor, mask: Tensor): number {
   const rows = mask.size;
   if (mask.dtype !== "u32" || rows < 1 || dst.size % rows !== 0) {
-    throw new RangeError(`${op}: mask (${mask.dtype} [${mask.shape}]) must be u32 with one entry per row of [${dst.shape}]`);
+    throw new RangeError(
+      `${op}: mask (${mask.dtype} [${mask.shape}]) must be u32 with one entry per row of [${dst.shape}]`,
+    );
   }
   return rows;
 }
@@ -64,7 +66,9 @@ function rowsOf(op: string, dst: Tensor, mask: Tensor): number {
 export function selectRows(gpu: Gpu, dst: Tensor, src: Tensor, mask: Tensor): void {
   const rows = rowsOf("selectRows", dst, mask);
   if (src.size !== dst.size || src.dtype !== dst.dtype) {
-    throw new RangeError(`selectRows: src ${src.dtype} [${src.shape}] does not match dst ${dst.dtype} [${dst.shape}]`);
+    throw new RangeError(
+      `selectRows: src ${src.dtype} [${src.shape}] does not match dst ${dst.dtype} [${dst.shape}]`,
+    );
   }
   const n = dst.size;
   const pipeline = gpu.pipeline(selectSrc, { constants: { BROADCAST: 0, WG } });
@@ -84,11 +88,15 @@ export function resetRows(gpu: Gpu, dst: Tensor, vector: Tensor, mask: Tensor): 
   const rows = rowsOf("resetRows", dst, mask);
   const rowLen = dst.size / rows;
   if (vector.size < 1 || rowLen % vector.size !== 0 || vector.dtype !== dst.dtype) {
-    throw new RangeError(`resetRows: vector ${vector.dtype} [${vector.shape}] does not tile rows of ${rowLen} ${dst.dtype}`);
+    throw new RangeError(
+      `resetRows: vector ${vector.dtype} [${vector.shape}] does not tile rows of ${rowLen} ${dst.dtype}`,
+    );
   }
   const n = dst.size;
   const pipeline = gpu.pipeline(selectSrc, { constants: { BROADCAST: 1, WG } });
-  gpu.dispatch(pipeline, [dst, vector, mask], grid(Math.ceil(n / WG)), { u32: [n, rowLen, vector.size] });
+  gpu.dispatch(pipeline, [dst, vector, mask], grid(Math.ceil(n / WG)), {
+    u32: [n, rowLen, vector.size],
+  });
 }
 
 /** Halting state of the slots: steps taken by each slot's current sample, and whether it halted. */
@@ -127,15 +135,24 @@ export function haltingUpdate(
   ];
   for (const [name, t, size, dtype] of checks) {
     if (t.size !== size || t.dtype !== dtype) {
-      throw new RangeError(`haltingUpdate: ${name} must be ${dtype} with ${size} elements, got ${t.dtype} [${t.shape}]`);
+      throw new RangeError(
+        `haltingUpdate: ${name} must be ${dtype} with ${size} elements, got ${t.dtype} [${t.shape}]`,
+      );
     }
   }
   if (!Number.isInteger(options.maxSteps) || options.maxSteps < 1) {
-    throw new RangeError(`haltingUpdate: maxSteps must be a positive integer, got ${options.maxSteps}`);
+    throw new RangeError(
+      `haltingUpdate: maxSteps must be a positive integer, got ${options.maxSteps}`,
+    );
   }
-  gpu.dispatch(gpu.pipeline(haltingSrc, { constants: { WG: HALT_WG } }), [q, minSteps, state.steps, state.halted], grid(Math.ceil(batch / HALT_WG)), {
-    u32: [batch, options.maxSteps, options.training ? 1 : 0],
-  });
+  gpu.dispatch(
+    gpu.pipeline(haltingSrc, { constants: { WG: HALT_WG } }),
+    [q, minSteps, state.steps, state.halted],
+    grid(Math.ceil(batch / HALT_WG)),
+    {
+      u32: [batch, options.maxSteps, options.training ? 1 : 0],
+    },
+  );
 }
 
 /**
@@ -165,12 +182,20 @@ export function accumulateMetrics(
   if (metrics.size !== METRICS_SIZE || metrics.dtype !== "f32") {
     throw new RangeError(`accumulateMetrics: metrics must be f32 [${METRICS_SIZE}]`);
   }
-  if (seqStats.size !== 4 * batch || q.size !== 2 * batch || haltLoss.size !== batch || state.steps.size !== batch) {
+  if (
+    seqStats.size !== 4 * batch || q.size !== 2 * batch || haltLoss.size !== batch ||
+    state.steps.size !== batch
+  ) {
     throw new RangeError(
       `accumulateMetrics: seqStats [${seqStats.shape}], q [${q.shape}], haltLoss [${haltLoss.shape}] do not match ${batch} slots`,
     );
   }
-  gpu.dispatch(gpu.pipeline(metricsSrc), [seqStats, q, haltLoss, state.halted, state.steps, metrics], [1, 1, 1], {
-    u32: [batch],
-  });
+  gpu.dispatch(
+    gpu.pipeline(metricsSrc),
+    [seqStats, q, haltLoss, state.halted, state.steps, metrics],
+    [1, 1, 1],
+    {
+      u32: [batch],
+    },
+  );
 }

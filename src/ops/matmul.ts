@@ -100,6 +100,16 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   if (beta !== 0 && !options.out) throw new RangeError("matmul: beta != 0 requires `out`");
   const cBatches = reduce ? 1 : batch;
   const out = options.out ?? gpu.empty(cBatches === 1 ? [m, n] : [cBatches, m, n]);
+  const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
+  for (const [name, t] of [["A", a], ["B", b], ["C", out]] as const) {
+    // Bindings cover whole buffers; splitting needs ranged bindings in Gpu.dispatch.
+    if (t.buffer.size > maxBinding) {
+      throw new RangeError(
+        `matmul: ${name} [${t.shape}] needs a ${t.buffer.size}-byte binding, above this device's ` +
+          `maxStorageBufferBindingSize ${maxBinding}; split the product into smaller row blocks`,
+      );
+    }
+  }
   checkExtent("A", a, offsetA, strideA, batch, m * k);
   checkExtent("B", b, offsetB, strideB, batch, k * n);
   checkExtent("C", out, offsetC, strideC, cBatches, m * n);

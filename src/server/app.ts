@@ -22,7 +22,7 @@ import {
   type ModelRegistry,
   RegistryError,
 } from "../solve/registry.ts";
-import { type SudokuAnswer, solveSudokus } from "../solve/sudoku.ts";
+import { solveSudokus, type SudokuAnswer } from "../solve/sudoku.ts";
 import { Batcher, type BatcherStats, QueueFullError } from "./batcher.ts";
 import { openApiDocument } from "./openapi.ts";
 import { PAGE_HTML } from "./page.ts";
@@ -46,8 +46,20 @@ export interface CreateAppOptions {
   missingModelHint?: string;
 }
 
-/** The app with its batcher's counters exposed (for tests and the load test). */
-export type TrmApp = Hono & { batcherStats: () => BatcherStats; limits: Readonly<ServerLimits> };
+/**
+ * The app: a Hono app (what `deno serve` and `Deno.serve` take) with its batcher's counters
+ * and limits exposed.
+ */
+export interface TrmApp {
+  /** Answers one request (the `deno serve` / `Deno.serve` handler). */
+  fetch: (request: Request) => Response | Promise<Response>;
+  /** Answers a request built from a path or URL (for tests: no network). */
+  request: (input: string | Request | URL, init?: RequestInit) => Response | Promise<Response>;
+  /** The batcher's counters. */
+  batcherStats: () => BatcherStats;
+  /** The limits in force. */
+  limits: Readonly<ServerLimits>;
+}
 
 interface Work {
   puzzle: SudokuGrid;
@@ -86,7 +98,9 @@ function readPuzzle(raw: string | (number | null)[][]): SudokuGrid | string {
     const n = raw.length;
     if (n !== 4 && n !== 6 && n !== 9) return `a grid has 4, 6 or 9 rows, got ${n}`;
     const bad = raw.findIndex((row) => row.length !== n);
-    if (bad >= 0) return `a ${n}-row grid needs ${n} cells a row; row ${bad + 1} has ${raw[bad].length}`;
+    if (bad >= 0) {
+      return `a ${n}-row grid needs ${n} cells a row; row ${bad + 1} has ${raw[bad].length}`;
+    }
     text = raw.map((row) => row.map((v) => v ?? 0).join("")).join("");
     oneLine = true;
   }
@@ -114,7 +128,7 @@ export function createApp(options: CreateAppOptions): TrmApp {
   const { registry } = options;
   const missingHint = options.missingModelHint ?? "start the server with TRM_MODEL=FILE";
   const schemas = apiSchemas(limits);
-  const openApi = JSON.stringify(openApiDocument(limits, schemas));
+  const openApi = JSON.stringify(openApiDocument(limits));
 
   const batcher = new Batcher<Work, Done>(async (_key, items) => {
     const { model: name, maxSteps, haltThreshold } = items[0];
@@ -129,9 +143,7 @@ export function createApp(options: CreateAppOptions): TrmApp {
     return answers.map((answer) => ({ answer, ms, batchSize: items.length, model: name }));
   }, { windowMs: limits.batchWindowMs, maxBatch: limits.maxBatch, maxQueue: limits.maxQueue });
 
-  const app = new Hono() as TrmApp;
-  app.batcherStats = () => batcher.stats();
-  app.limits = Object.freeze({ ...limits });
+  const app = new Hono();
 
   const fail = (c: Context, status: HttpError["status"] | 413, error: string, issues?: unknown) =>
     c.json(issues ? { error, issues } : { error }, status);
@@ -145,13 +157,22 @@ export function createApp(options: CreateAppOptions): TrmApp {
       return fail(c, 500, error.message.split("\n")[0]);
     }
     console.error(error);
-    return fail(c, 500, `internal error: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`);
+    return fail(
+      c,
+      500,
+      `internal error: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`,
+    );
   });
 
-  app.notFound((c) => fail(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}; see GET /openapi.json`));
+  app.notFound((c) =>
+    fail(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}; see GET /openapi.json`)
+  );
 
   app.get("/", (c) => {
-    c.header("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:");
+    c.header(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+    );
     return c.html(PAGE_HTML);
   });
 
@@ -170,7 +191,12 @@ export function createApp(options: CreateAppOptions): TrmApp {
       };
       return c.json({ status: "ok", adapter, ...base } satisfies HealthResponse);
     } catch (error) {
-      const body: HealthResponse = { status: "unavailable", adapter: null, error: (error as Error).message.split("\n")[0], ...base };
+      const body: HealthResponse = {
+        status: "unavailable",
+        adapter: null,
+        error: (error as Error).message.split("\n")[0],
+        ...base,
+      };
       return c.json(body, 503);
     }
   });
@@ -199,7 +225,8 @@ export function createApp(options: CreateAppOptions): TrmApp {
     "/v1/solve",
     bodyLimit({
       maxSize: limits.maxBodyBytes,
-      onError: (c) => fail(c, 413, `request body exceeds the limit of ${limits.maxBodyBytes} bytes`),
+      onError: (c) =>
+        fail(c, 413, `request body exceeds the limit of ${limits.maxBodyBytes} bytes`),
     }),
     async (c) => {
       const text = await c.req.text();
@@ -207,7 +234,9 @@ export function createApp(options: CreateAppOptions): TrmApp {
       try {
         body = JSON.parse(text);
       } catch (error) {
-        const why = text.trim() === "" ? "the body is empty" : (error as Error).message.split("\n")[0];
+        const why = text.trim() === ""
+          ? "the body is empty"
+          : (error as Error).message.split("\n")[0];
         return fail(c, 400, `body is not valid JSON: ${why}`);
       }
       const parsed = schemas.SolveRequest.safeParse(body);
@@ -231,7 +260,9 @@ export function createApp(options: CreateAppOptions): TrmApp {
       let named: ModelEntry | undefined;
       if (request.model !== undefined) {
         named = registry.find(null, request.model);
-        if (!named) return fail(c, 404, `unknown model "${request.model}"; GET /v1/models lists the models`);
+        if (!named) {
+          return fail(c, 404, `unknown model "${request.model}"; GET /v1/models lists the models`);
+        }
       }
       const entries: ModelEntry[] = [];
       for (let i = 0; i < grids.length; i++) {
@@ -241,7 +272,9 @@ export function createApp(options: CreateAppOptions): TrmApp {
             return fail(
               c,
               400,
-              `${label(i)}: model "${named.name}" solves ${describeTask(entryTask(named))}, this is a ${describeTask(task)}`,
+              `${label(i)}: model "${named.name}" solves ${
+                describeTask(entryTask(named))
+              }, this is a ${describeTask(task)}`,
             );
           }
           entries.push(named);
@@ -255,8 +288,17 @@ export function createApp(options: CreateAppOptions): TrmApp {
       const haltThreshold = request.haltThreshold ?? 0.9;
       const trace = request.trace ?? false;
       const done = await Promise.all(grids.map((puzzle, i) => {
-        const work: Work = { puzzle, trace, model: entries[i].name, maxSteps: request.maxSteps, haltThreshold };
-        return batcher.submit(`${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}`, work);
+        const work: Work = {
+          puzzle,
+          trace,
+          model: entries[i].name,
+          maxSteps: request.maxSteps,
+          haltThreshold,
+        };
+        return batcher.submit(
+          `${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}`,
+          work,
+        );
       }));
       const results = done.map(({ answer, ms, batchSize, model }): SolveResult => ({
         puzzle: digits(answer.puzzle),
@@ -275,5 +317,8 @@ export function createApp(options: CreateAppOptions): TrmApp {
     },
   );
 
-  return app;
+  return Object.assign(app, {
+    batcherStats: () => batcher.stats(),
+    limits: Object.freeze({ ...limits }),
+  });
 }

@@ -20,7 +20,11 @@ export interface BatcherOptions {
 
 /** Thrown by {@linkcode Batcher.submit} when the queue is full (the server answers 503). */
 export class QueueFullError extends Error {
-  /** @param limit the queue limit that was reached */
+  /**
+   * Names the limit in the message.
+   *
+   * @param limit the queue limit that was reached
+   */
   constructor(limit: number) {
     super(`the server is busy (${limit} puzzles queued); retry shortly`);
     this.name = "QueueFullError";
@@ -64,6 +68,8 @@ export class Batcher<I, O> {
   #stats = { batches: 0, items: 0, largestBatch: 0 };
 
   /**
+   * Creates an idle batcher.
+   *
    * @param run solves one batch of same-key items; must return one output per item, in order
    * @param options window, batch and queue limits
    */
@@ -74,7 +80,9 @@ export class Batcher<I, O> {
 
   /** Queues an item; resolves with its output. */
   submit(key: string, item: I): Promise<O> {
-    if (this.#queued >= this.#options.maxQueue) return Promise.reject(new QueueFullError(this.#options.maxQueue));
+    if (this.#queued >= this.#options.maxQueue) {
+      return Promise.reject(new QueueFullError(this.#options.maxQueue));
+    }
     return new Promise<O>((resolve, reject) => {
       let queue = this.#queues.get(key);
       if (!queue) this.#queues.set(key, queue = []);

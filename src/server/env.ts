@@ -33,7 +33,9 @@ export function limitsFromEnv(env: Record<string, string | undefined>): ServerLi
     if (text === undefined || text === "") continue;
     const v = Number(text);
     const min = key === "batchWindowMs" ? 0 : 1;
-    if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${text}"`);
+    if (!Number.isInteger(v) || v < min) {
+      throw new Error(`${name} must be an integer ≥ ${min}, got "${text}"`);
+    }
     limits[key] = v;
   }
   return limits;

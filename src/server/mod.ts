@@ -8,5 +8,5 @@ export { createApp, type CreateAppOptions, type TrmApp } from "./app.ts";
 export { Batcher, type BatcherOptions, type BatcherStats, QueueFullError } from "./batcher.ts";
 export { openApiDocument } from "./openapi.ts";
 export { PAGE_HTML } from "./page.ts";
-export { apiSchemas, DEFAULT_LIMITS, formatIssues, type ServerLimits } from "./schemas.ts";
+export { DEFAULT_LIMITS, type ServerLimits } from "./schemas.ts";
 export { limitsFromEnv } from "./env.ts";

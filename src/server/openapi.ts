@@ -24,7 +24,8 @@ function schemaOf(schema: z.ZodType, io: "input" | "output"): Json {
  * console.log(Object.keys(doc.paths)); // ["/v1/solve", "/v1/models", "/healthz", "/openapi.json", "/"]
  * ```
  */
-export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS, schemas: ApiSchemas = apiSchemas(limits)): Json {
+export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS): Record<string, unknown> {
+  const schemas: ApiSchemas = apiSchemas(limits);
   const components: Record<string, Json> = {
     SolveRequest: schemaOf(schemas.SolveRequest, "input"),
     SolveResult: schemaOf(schemas.SolveResult, "output"),
@@ -34,27 +35,37 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS, schemas: 
     Health: schemaOf(schemas.HealthResponse, "output"),
   };
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-  const json = (schema: Json, description: string) => ({ description, content: { "application/json": { schema } } });
+  const json = (schema: Json, description: string) => ({
+    description,
+    content: { "application/json": { schema } },
+  });
   const error = (description: string) => json(ref("Error"), description);
   return {
     openapi: "3.1.0",
     info: {
       title: "TRM solver",
       version: "0.1.0",
-      description: "Solves Sudoku with a Tiny Recursive Model on WebGPU. Concurrent requests are batched " +
+      description:
+        "Solves Sudoku with a Tiny Recursive Model on WebGPU. Concurrent requests are batched " +
         `(window ${limits.batchWindowMs} ms, up to ${limits.maxBatch} puzzles per model call).`,
     },
     paths: {
       "/v1/solve": {
         post: {
           summary: "Solve one puzzle or a batch",
-          description: "The model's answers as they are (never completed by an exact solver); `valid` says " +
+          description:
+            "The model's answers as they are (never completed by an exact solver); `valid` says " +
             "whether each keeps the givens and breaks no rule. A single `puzzle` answers a SolveResult, " +
             "`puzzles` a SolveBatchResponse.",
-          requestBody: { required: true, content: { "application/json": { schema: ref("SolveRequest") } } },
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref("SolveRequest") } },
+          },
           responses: {
             200: json({ oneOf: [ref("SolveResult"), ref("SolveBatchResponse")] }, "the answers"),
-            400: error("the body is not JSON, does not match SolveRequest, or holds an unreadable puzzle"),
+            400: error(
+              "the body is not JSON, does not match SolveRequest, or holds an unreadable puzzle",
+            ),
             404: error("the named model does not exist"),
             413: error(`the body exceeds ${limits.maxBodyBytes} bytes`),
             422: error("no model serves this puzzle size (yet)"),
@@ -66,17 +77,26 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS, schemas: 
       "/v1/models": {
         get: {
           summary: "The models served, their configs and measured accuracy",
-          responses: { 200: json(ref("ModelsResponse"), "the models"), 500: error("a model could not be loaded") },
+          responses: {
+            200: json(ref("ModelsResponse"), "the models"),
+            500: error("a model could not be loaded"),
+          },
         },
       },
       "/healthz": {
         get: {
           summary: "Liveness, the WebGPU adapter and the batcher's counters",
-          responses: { 200: json(ref("Health"), "healthy"), 503: json(ref("Health"), "no GPU adapter") },
+          responses: {
+            200: json(ref("Health"), "healthy"),
+            503: json(ref("Health"), "no GPU adapter"),
+          },
         },
       },
       "/openapi.json": {
-        get: { summary: "This document", responses: { 200: { description: "OpenAPI 3.1 document" } } },
+        get: {
+          summary: "This document",
+          responses: { 200: { description: "OpenAPI 3.1 document" } },
+        },
       },
       "/": {
         get: {

@@ -40,6 +40,7 @@ export const PAGE_HTML: string = String.raw`<!doctype html>
   table.grid[data-size="9"] td { width: 36px; height: 36px; font-size: 18px; }
   table.grid td.given { background: var(--given); font-weight: 700; }
   table.grid td.changed { background: var(--changed); }
+  table.grid td.broken { color: var(--bad); }
   table.grid td.bl { border-left: 2px solid var(--box); }
   table.grid td.bt { border-top: 2px solid var(--box); }
   table.grid td.blank { color: var(--muted); }
@@ -84,7 +85,8 @@ line), press <b>Solve</b>, and watch the model refine its answer after every sup
     <div id="verdict"></div>
     <div id="detail" class="muted"></div>
     <div class="muted legend"><span style="background:var(--given)"></span>given<span
-      style="background:var(--changed)"></span>changed this step<span style="background:var(--fg)"></span>halting step</div>
+      style="background:var(--changed)"></span>changed this step<span style="background:var(--fg)"></span>last step
+      (&#9209; halted, &#8677; step cap) <b style="color:var(--bad);margin-left:8px">red</b>: a given the model changed</div>
   </div>
 </div>
 <script>
@@ -156,6 +158,8 @@ function show(step) {
     td.classList.toggle("given", given);
     td.classList.toggle("blank", d === "0");
     td.classList.toggle("changed", !given && d !== prev.charAt(i));
+    td.classList.toggle("broken", given && d !== res.puzzle.charAt(i));
+    td.title = given && d !== res.puzzle.charAt(i) ? "the model changed the given " + res.puzzle.charAt(i) : "";
   }
   var last = frames.length - 1;
   $("grid").setAttribute("data-step", String(step + 1));

@@ -51,7 +51,9 @@ function describeBadPuzzle(input: unknown): string {
     for (let c = 0; c < row.length; c++) {
       const v = row[c];
       if (!(v === null || (Number.isInteger(v) && v >= 0 && v <= 9))) {
-        return `row ${r + 1}, column ${c + 1}: ${JSON.stringify(v) ?? String(v)} is not a digit 0..9 or null`;
+        return `row ${r + 1}, column ${c + 1}: ${
+          JSON.stringify(v) ?? String(v)
+        } is not a digit 0..9 or null`;
       }
     }
   }
@@ -83,15 +85,21 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     haltThreshold: z.number().min(0).max(1).optional().meta({
       description: "halt once sigmoid(q_halt) exceeds this (default 0.9; 1 never halts early)",
     }),
-    trace: z.boolean().optional().meta({ description: "include the answer after every supervision step" }),
+    trace: z.boolean().optional().meta({
+      description: "include the answer after every supervision step",
+    }),
   }).strict().refine((r) => (r.puzzle === undefined) !== (r.puzzles === undefined), {
     message: 'give exactly one of "puzzle" or "puzzles"',
   }).meta({ description: "One puzzle (`puzzle`) or a batch (`puzzles`)." });
 
   const SolveResult = z.object({
     puzzle: z.string().meta({ description: "the puzzle, one line of digits (0 = blank)" }),
-    solution: z.string().meta({ description: "the model's answer, one line of digits (0 = left blank)" }),
-    valid: z.boolean().meta({ description: "the answer keeps the givens and breaks no Sudoku rule" }),
+    solution: z.string().meta({
+      description: "the model's answer, one line of digits (0 = left blank)",
+    }),
+    valid: z.boolean().meta({
+      description: "the answer keeps the givens and breaks no Sudoku rule",
+    }),
     problem: z.string().nullable().meta({ description: "why the answer is invalid" }),
     steps: z.number().int().meta({ description: "supervision steps run" }),
     halted: z.boolean().meta({ description: "the halting head stopped it before the step cap" }),
@@ -119,7 +127,9 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     card: z.string().optional(),
     parameters: z.number().int(),
     config: ModelConfigSchema,
-    accuracy: ModelAccuracySchema.nullable().meta({ description: "measured accuracy; null until measured" }),
+    accuracy: ModelAccuracySchema.nullable().meta({
+      description: "measured accuracy; null until measured",
+    }),
   });
 
   const ModelsResponse = z.object({ models: z.array(ModelInfo) });
@@ -170,7 +180,9 @@ export type HealthResponse = z.infer<ApiSchemas["HealthResponse"]>;
 export function formatIssues(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((i) => {
     let path = "";
-    for (const p of i.path) path += typeof p === "number" ? `[${p}]` : path ? `.${String(p)}` : String(p);
+    for (const p of i.path) {
+      path += typeof p === "number" ? `[${p}]` : path ? `.${String(p)}` : String(p);
+    }
     return { path, message: i.message };
   });
 }

@@ -19,7 +19,49 @@ import { TinyRecursiveModel } from "../model/model.ts";
 export type ModelTask = { kind: "sudoku"; size: 4 | 6 | 9 } | { kind: "maze"; size: number };
 
 /** Measured accuracy of a shipped model (fractions in [0, 1]). */
-export const ModelAccuracySchema = z.object({
+export interface ModelAccuracy {
+  /** Fraction of test puzzles answered entirely correctly (valid by the rules). */
+  exact: number;
+  /** Fraction of cells right, when measured. */
+  cell?: number;
+  /** Test puzzles the figure comes from. */
+  puzzles: number;
+  /** Where the test puzzles came from. */
+  dataset: string;
+  /** Supervision-step cap used for the measurement. */
+  maxSteps?: number;
+  /** Halting threshold used for the measurement. */
+  haltThreshold?: number;
+}
+
+/** One entry of `models/index.json` (see {@linkcode ModelIndexSchema}). */
+export interface ModelEntry {
+  /** Short unique name, used by `POST /v1/solve`'s `model` field. */
+  name: string;
+  /** Checkpoint path relative to the index file. */
+  file: string;
+  /** Puzzle family. */
+  kind: "sudoku" | "maze";
+  /** Side length: 4, 6 or 9 for Sudoku, N for N×N mazes. */
+  size: number;
+  /** One line on what it is (architecture, training). */
+  description?: string;
+  /** Model card (relative path or URL), e.g. "README.md#sudoku9". */
+  card?: string;
+  /** Measured accuracy; absent until measured. */
+  accuracy?: ModelAccuracy;
+}
+
+/** The parsed `models/index.json`. */
+export interface ModelIndex {
+  /** Format version (1). */
+  version: 1;
+  /** The shipped models. */
+  models: ModelEntry[];
+}
+
+/** Zod schema of {@linkcode ModelAccuracy}. */
+export const ModelAccuracySchema: z.ZodType<ModelAccuracy> = z.object({
   /** Fraction of test puzzles answered entirely correctly (valid by the rules). */
   exact: z.number().min(0).max(1),
   /** Fraction of cells right, when measured. */
@@ -34,8 +76,8 @@ export const ModelAccuracySchema = z.object({
   haltThreshold: z.number().optional(),
 });
 
-/** One entry of `models/index.json`. */
-export const ModelEntrySchema = z.object({
+/** Zod schema of {@linkcode ModelEntry}. */
+export const ModelEntrySchema: z.ZodType<ModelEntry> = z.object({
   /** Short unique name, used by `POST /v1/solve`'s `model` field. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "use letters, digits, _ . -"),
   /** Checkpoint path relative to the index file. */
@@ -67,13 +109,10 @@ export const ModelEntrySchema = z.object({
  *     "accuracy": { "exact": 1, "puzzles": 1000, "dataset": "generate --task sudoku4 --seed 99" } } ] }
  * ```
  */
-export const ModelIndexSchema = z.object({
+export const ModelIndexSchema: z.ZodType<ModelIndex> = z.object({
   version: z.literal(1).default(1),
   models: z.array(ModelEntrySchema),
 });
-
-/** A registry entry (index entry or a file given on the command line). */
-export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
 /** The puzzle task name used by the CLI (`sudoku4`, `sudoku6`, `sudoku9`, `maze`). */
 export function taskName(task: ModelTask): string {
@@ -82,12 +121,16 @@ export function taskName(task: ModelTask): string {
 
 /** The task an entry serves. */
 export function entryTask(entry: Pick<ModelEntry, "kind" | "size">): ModelTask {
-  return entry.kind === "sudoku" ? { kind: "sudoku", size: entry.size as 4 | 6 | 9 } : { kind: "maze", size: entry.size };
+  return entry.kind === "sudoku"
+    ? { kind: "sudoku", size: entry.size as 4 | 6 | 9 }
+    : { kind: "maze", size: entry.size };
 }
 
 /** "9×9 Sudoku" / "30×30 maze". */
 export function describeTask(task: ModelTask): string {
-  return task.kind === "sudoku" ? `${task.size}×${task.size} Sudoku` : `${task.size}×${task.size} maze`;
+  return task.kind === "sudoku"
+    ? `${task.size}×${task.size} Sudoku`
+    : `${task.size}×${task.size} maze`;
 }
 
 /** Thrown when no model solves a task; the message says how to get one. */
@@ -95,6 +138,8 @@ export class MissingModelError extends Error {
   /** The task without a model. */
   readonly task: ModelTask;
   /**
+   * Builds the message for `task`.
+   *
    * @param task the task asked for
    * @param alternative how else to supply one (default: the CLI's `--model FILE`)
    */
@@ -111,7 +156,11 @@ export class MissingModelError extends Error {
 
 /** Thrown for an unreadable index or checkpoint; the message names the file. */
 export class RegistryError extends Error {
-  /** @param message what is wrong, naming the file */
+  /**
+   * Wraps a message.
+   *
+   * @param message what is wrong, naming the file
+   */
   constructor(message: string) {
     super(message);
     this.name = "RegistryError";
@@ -123,7 +172,10 @@ export class RegistryError extends Error {
  * (n = 4, 6, 9); vocabulary 6 with a square seqLen otherwise is a maze. `hint` (the
  * checkpoint's `task` metadata, e.g. "maze") wins when it fits.
  */
-export function inferTask(config: Pick<ModelConfig, "seqLen" | "vocabSize">, hint?: string): ModelTask | null {
+export function inferTask(
+  config: Pick<ModelConfig, "seqLen" | "vocabSize">,
+  hint?: string,
+): ModelTask | null {
   const side = Math.round(Math.sqrt(config.seqLen));
   if (side * side !== config.seqLen) return null;
   const sudoku = (side === 4 || side === 6 || side === 9) && config.vocabSize === side + 2;
@@ -176,7 +228,10 @@ export class ModelRegistry {
    * @param options `gpu`: the backend (default: one {@linkcode Gpu.create} on first use);
    *   `missingHint`: the alternative {@linkcode MissingModelError} suggests
    */
-  private constructor(slots: Slot[], options: { gpu?: Gpu | (() => Promise<Gpu>); missingHint?: string }) {
+  private constructor(
+    slots: Slot[],
+    options: { gpu?: Gpu | (() => Promise<Gpu>); missingHint?: string },
+  ) {
     this.#slots = slots;
     const g = options.gpu;
     this.#gpu = g instanceof Gpu ? () => Promise.resolve(g) : g ?? (() => Gpu.create());
@@ -188,7 +243,12 @@ export class ModelRegistry {
    * `name` (default: its task name) with the task inferred from its config.
    */
   static fromModels(
-    models: { model: TinyRecursiveModel; name?: string; accuracy?: ModelEntry["accuracy"]; description?: string }[],
+    models: {
+      model: TinyRecursiveModel;
+      name?: string;
+      accuracy?: ModelEntry["accuracy"];
+      description?: string;
+    }[],
     options: { missingHint?: string } = {},
   ): ModelRegistry {
     const slots = models.map(({ model, name, accuracy, description }) => {
@@ -202,7 +262,12 @@ export class ModelRegistry {
         accuracy,
         description,
       };
-      return { entry, source: entry.name, load: () => Promise.resolve(model), model: Promise.resolve(model) };
+      return {
+        entry,
+        source: entry.name,
+        load: () => Promise.resolve(model),
+        model: Promise.resolve(model),
+      };
     });
     const gpu = models[0]?.model.gpu;
     return new ModelRegistry(slots, { gpu, missingHint: options.missingHint });
@@ -227,7 +292,9 @@ export class ModelRegistry {
   find(task: ModelTask | null, name?: string): ModelEntry | undefined {
     for (let i = this.#slots.length - 1; i >= 0; i--) {
       const e = this.#slots[i].entry;
-      if (name !== undefined ? e.name === name : task && e.kind === task.kind && e.size === task.size) return e;
+      if (
+        name !== undefined ? e.name === name : task && e.kind === task.kind && e.size === task.size
+      ) return e;
     }
     return undefined;
   }
@@ -259,16 +326,26 @@ export class ModelRegistry {
   async describe(name: string): Promise<ModelDescription> {
     const model = await this.model(name);
     const entry = this.#slot(name)!.entry;
-    return { ...entry, task: taskName(entryTask(entry)), parameters: model.numParameters(), config: model.config };
+    return {
+      ...entry,
+      task: taskName(entryTask(entry)),
+      parameters: model.numParameters(),
+      config: model.config,
+    };
   }
 
   #slot(name: string): Slot | undefined {
-    for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i].entry.name === name) return this.#slots[i];
+    for (let i = this.#slots.length - 1; i >= 0; i--) {
+      if (this.#slots[i].entry.name === name) return this.#slots[i];
+    }
     return undefined;
   }
 
   /** @internal builds a registry from prepared slots (used by {@linkcode openRegistry}). */
-  static fromSlots(slots: Slot[], options: { gpu?: Gpu | (() => Promise<Gpu>); missingHint?: string }): ModelRegistry {
+  static fromSlots(
+    slots: Slot[],
+    options: { gpu?: Gpu | (() => Promise<Gpu>); missingHint?: string },
+  ): ModelRegistry {
     return new ModelRegistry(slots, options);
   }
 }
@@ -302,7 +379,9 @@ export function parseModelIndex(text: string, where = "models/index.json"): Mode
   }
   const names = new Set<string>();
   for (const e of result.data.models) {
-    if (names.has(e.name)) throw new RegistryError(`${where}: model name "${e.name}" is listed twice`);
+    if (names.has(e.name)) {
+      throw new RegistryError(`${where}: model name "${e.name}" is listed twice`);
+    }
     names.add(e.name);
   }
   return result.data.models;
@@ -343,7 +422,9 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<ModelR
             const task = inferTask(config);
             if (!task || task.kind !== entry.kind || task.size !== entry.size) {
               throw new RegistryError(
-                `${displayPath(url)} does not fit its index entry (${entry.kind} ${entry.size}): its config has seqLen ${config.seqLen}, vocabSize ${config.vocabSize}`,
+                `${
+                  displayPath(url)
+                } does not fit its index entry (${entry.kind} ${entry.size}): its config has seqLen ${config.seqLen}, vocabSize ${config.vocabSize}`,
               );
             }
             return await TinyRecursiveModel.create(config, { gpu, values });
@@ -359,7 +440,9 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<ModelR
     const task = inferTask(config, metadata.task);
     if (!task) {
       throw new RegistryError(
-        `${displayPath(url)}: a model with seqLen ${config.seqLen} and vocabSize ${config.vocabSize} fits no puzzle task`,
+        `${
+          displayPath(url)
+        }: a model with seqLen ${config.seqLen} and vocabSize ${config.vocabSize} fits no puzzle task`,
       );
     }
     let name = basename(url).replace(/\.safetensors$/, "");
@@ -391,7 +474,9 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<ModelR
 
 async function readFile(read: ReadFile, url: URL, name: string): Promise<Uint8Array> {
   const bytes = await read(url);
-  if (!bytes) throw new RegistryError(`model "${name}": file ${displayPath(url)} is listed but missing`);
+  if (!bytes) {
+    throw new RegistryError(`model "${name}": file ${displayPath(url)} is listed but missing`);
+  }
   return bytes;
 }
 

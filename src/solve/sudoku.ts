@@ -50,7 +50,10 @@ export interface SudokuAnswer {
 }
 
 /** Why `config` cannot solve `size`×`size` Sudoku, or null when it can. */
-export function sudokuModelMismatch(config: Pick<ModelConfig, "seqLen" | "vocabSize">, size: SudokuSize): string | null {
+export function sudokuModelMismatch(
+  config: Pick<ModelConfig, "seqLen" | "vocabSize">,
+  size: SudokuSize,
+): string | null {
   if (config.seqLen === size * size && config.vocabSize === size + 2) return null;
   return `the model takes ${config.seqLen} cells with ${config.vocabSize} tokens; ${size}×${size} Sudoku needs ${
     size * size

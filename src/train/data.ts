@@ -9,7 +9,7 @@
  */
 import type { PuzzleTask, TokenDataset } from "../data/dataset.ts";
 import { dihedralTransform } from "../puzzles/dihedral.ts";
-import { MAZE_VOCAB_SIZE, encodeMaze, encodeSudoku, sudokuVocabSize } from "../puzzles/encoding.ts";
+import { encodeMaze, encodeSudoku, MAZE_VOCAB_SIZE, sudokuVocabSize } from "../puzzles/encoding.ts";
 import { generateMaze } from "../puzzles/maze_generate.ts";
 import { deriveSeed, Rng } from "../puzzles/rng.ts";
 import { applySudokuTransformTokens, randomSudokuTransform } from "../puzzles/sudoku_augment.ts";
@@ -114,10 +114,14 @@ export function poolSource(pool: ExamplePool, options: PoolSourceOptions): Batch
           label = pool.labels.subarray(row * seqLen, (row + 1) * seqLen);
           if (options.augment) [input, label] = options.augment(input, label, rng);
           if (!options.exclude?.has(exampleKey(input))) break;
-          if (attempt === 999) throw new Error("could not draw a training example outside the excluded set");
+          if (attempt === 999) {
+            throw new Error("could not draw a training example outside the excluded set");
+          }
         }
         inputs.set(input, s * seqLen);
-        for (let t = 0; t < seqLen; t++) labels[s * seqLen + t] = label[t] === ignoreLabel ? ignoreIndex : label[t];
+        for (let t = 0; t < seqLen; t++) {
+          labels[s * seqLen + t] = label[t] === ignoreLabel ? ignoreIndex : label[t];
+        }
         puzzleIds[s] = puzzleIdOf(row);
       }
       return { inputs, labels, puzzleIds };
@@ -162,7 +166,10 @@ export interface GeneratePoolOptions {
  * const evalSet = generatePool("sudoku4", { count: 200, seed: 99 });
  * ```
  */
-export function generatePool(task: PuzzleTask, options: GeneratePoolOptions): ExamplePool & { vocabSize: number } {
+export function generatePool(
+  task: PuzzleTask,
+  options: GeneratePoolOptions,
+): ExamplePool & { vocabSize: number } {
   const { count, seed } = options;
   if (task === "maze") {
     const size = options.mazeSize ?? 30;
@@ -179,7 +186,11 @@ export function generatePool(task: PuzzleTask, options: GeneratePoolOptions): Ex
   const seqLen = size * size;
   const inputs = new Uint8Array(count * seqLen), labels = new Uint8Array(count * seqLen);
   for (let i = 0; i < count; i++) {
-    const g = generateSudoku({ size, difficulty: options.difficulty ?? "mixed", seed: deriveSeed(seed, i) });
+    const g = generateSudoku({
+      size,
+      difficulty: options.difficulty ?? "mixed",
+      seed: deriveSeed(seed, i),
+    });
     inputs.set(encodeSudoku(g.puzzle), i * seqLen);
     labels.set(encodeSudoku(g.solution), i * seqLen);
   }
@@ -195,12 +206,16 @@ export function sudokuSizeOf(task: PuzzleTask): SudokuSize {
 
 /** The official augmentation of a task. */
 export function taskAugment(task: PuzzleTask, seqLen: number): Augment {
-  return task === "maze" ? mazeAugment(Math.round(Math.sqrt(seqLen))) : sudokuAugment(sudokuSizeOf(task));
+  return task === "maze"
+    ? mazeAugment(Math.round(Math.sqrt(seqLen)))
+    : sudokuAugment(sudokuSizeOf(task));
 }
 
 /** The set of question keys of a pool (to keep it out of a training stream). */
 export function poolKeys(pool: ExamplePool): Set<string> {
   const keys = new Set<string>();
-  for (let i = 0; i < pool.count; i++) keys.add(exampleKey(pool.inputs.subarray(i * pool.seqLen, (i + 1) * pool.seqLen)));
+  for (let i = 0; i < pool.count; i++) {
+    keys.add(exampleKey(pool.inputs.subarray(i * pool.seqLen, (i + 1) * pool.seqLen)));
+  }
   return keys;
 }

@@ -54,10 +54,16 @@ export interface EvaluateResult {
  * console.log(r.exactAccuracy);
  * ```
  */
-export async function evaluate(model: TinyRecursiveModel, pool: ExamplePool, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+export async function evaluate(
+  model: TinyRecursiveModel,
+  pool: ExamplePool,
+  options: EvaluateOptions = {},
+): Promise<EvaluateResult> {
   const config = model.config;
   const L = config.seqLen;
-  if (pool.seqLen !== L) throw new RangeError(`the data has ${pool.seqLen} tokens per example; the model expects ${L}`);
+  if (pool.seqLen !== L) {
+    throw new RangeError(`the data has ${pool.seqLen} tokens per example; the model expects ${L}`);
+  }
   const total = Math.min(pool.count, options.limit ?? pool.count);
   const steps = options.maxSteps ?? config.maxSupervisionSteps;
   const batchSize = Math.max(1, options.batchSize ?? 256);
@@ -70,10 +76,16 @@ export async function evaluate(model: TinyRecursiveModel, pool: ExamplePool, opt
   for (let start = 0; start < total; start += batchSize) {
     const B = Math.min(batchSize, total - start);
     const inputs = Int32Array.from(pool.inputs.subarray(start * L, (start + B) * L));
-    const labelData = Int32Array.from(pool.labels.subarray(start * L, (start + B) * L), (t) => (t === ignoreLabel ? config.ignoreIndex : t));
+    const labelData = Int32Array.from(
+      pool.labels.subarray(start * L, (start + B) * L),
+      (t) => (t === ignoreLabel ? config.ignoreIndex : t),
+    );
     const ids = model.uploadTokens(inputs);
     const labels = gpu.upload(labelData, [B, L], "i32");
-    const pids = model.uploadPuzzleIds(B, Int32Array.from({ length: B }, (_, i) => puzzleIdOf(start + i)));
+    const pids = model.uploadPuzzleIds(
+      B,
+      Int32Array.from({ length: B }, (_, i) => puzzleIdOf(start + i)),
+    );
     const x = model.embed(ids, pids);
     let carry = model.initialCarry(B);
     const kept: Tensor[] = [];
@@ -82,7 +94,10 @@ export async function evaluate(model: TinyRecursiveModel, pool: ExamplePool, opt
       carry.y.release();
       carry.z.release();
       carry = out.carry;
-      const ce = crossEntropy(gpu, out.logits, labels, { kind: config.lossKind, ignoreIndex: config.ignoreIndex });
+      const ce = crossEntropy(gpu, out.logits, labels, {
+        kind: config.lossKind,
+        ignoreIndex: config.ignoreIndex,
+      });
       out.logits.release();
       ce.predictions.release();
       kept.push(ce.seqStats, out.q);

@@ -77,17 +77,23 @@ export function deepSupervisionLoss(
   const labels = targets instanceof Int32Array ? targets : Int32Array.from(targets.flat());
   const steps = predictions.length;
   if (steps < 1 || haltProbs.length !== steps) {
-    throw new RangeError(`need one halting-probability array per step (${steps} steps, ${haltProbs.length} given)`);
+    throw new RangeError(
+      `need one halting-probability array per step (${steps} steps, ${haltProbs.length} given)`,
+    );
   }
   const B = haltProbs[0].length;
-  if (B < 1 || labels.length % B !== 0) throw new RangeError(`${labels.length} labels do not split into ${B} rows`);
+  if (B < 1 || labels.length % B !== 0) {
+    throw new RangeError(`${labels.length} labels do not split into ${B} rows`);
+  }
   const L = labels.length / B;
   const weights = options.lossWeights ?? [];
   const perStep: LossSummary["perStep"] = [];
   let total = 0, task = 0, halt = 0, accuracy = 0, exact = 0;
   for (let k = 0; k < steps; k++) {
     const logits = predictions[k];
-    if (logits.length !== B * L * V) throw new RangeError(`step ${k}: ${logits.length} logits, expected ${B * L * V}`);
+    if (logits.length !== B * L * V) {
+      throw new RangeError(`step ${k}: ${logits.length} logits, expected ${B * L * V}`);
+    }
     let stepTask = 0, stepHalt = 0, stepExact = 0, correctTokens = 0, validTokens = 0;
     for (let b = 0; b < B; b++) {
       let ce = 0, valid = 0, correct = 0;
@@ -121,5 +127,12 @@ export function deepSupervisionLoss(
       exact = stepExact / B;
     }
   }
-  return { totalLoss: total / steps, taskLoss: task / steps, haltLoss: halt / steps, accuracy, exactAccuracy: exact, perStep };
+  return {
+    totalLoss: total / steps,
+    taskLoss: task / steps,
+    haltLoss: halt / steps,
+    accuracy,
+    exactAccuracy: exact,
+    perStep,
+  };
 }

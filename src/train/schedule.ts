@@ -37,7 +37,9 @@ export function learningRate(step: number, options: ScheduleOptions): number {
   if (step < warmupSteps) return (lr * step) / Math.max(1, warmupSteps);
   if (schedule === "constant") return lr;
   const total = options.totalSteps;
-  if (total === undefined || !(total > 0)) throw new RangeError("the cosine schedule needs totalSteps");
+  if (total === undefined || !(total > 0)) {
+    throw new RangeError("the cosine schedule needs totalSteps");
+  }
   const progress = Math.min(1, (step - warmupSteps) / Math.max(1, total - warmupSteps));
   return lr * (minLrRatio + (1 - minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }

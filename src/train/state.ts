@@ -10,7 +10,11 @@ import type { Gpu } from "../gpu/gpu.ts";
 import { encodeCheckpoint } from "../model/checkpoint.ts";
 import { type ModelConfig, parseModelConfig } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
-import { parseSafetensors, type SafetensorsInput, serializeSafetensors } from "../model/safetensors.ts";
+import {
+  parseSafetensors,
+  type SafetensorsInput,
+  serializeSafetensors,
+} from "../model/safetensors.ts";
 import { type TrainerSettings, TRMTrainer } from "./trainer.ts";
 
 /** Version of the training-checkpoint layout. */
@@ -51,14 +55,21 @@ export class TrainingCheckpointError extends Error {
  * await Deno.rename("run.train.safetensors.tmp", "run.train.safetensors");
  * ```
  */
-export async function encodeTrainingState(trainer: TRMTrainer, run: Record<string, unknown> = {}): Promise<Uint8Array> {
+export async function encodeTrainingState(
+  trainer: TRMTrainer,
+  run: Record<string, unknown> = {},
+): Promise<Uint8Array> {
   const tensors = trainer.stateTensors();
   const names = [...tensors.keys()];
   const data = await trainer.model.gpu.readMany(names.map((n) => tensors.get(n)!));
   const entries: Record<string, SafetensorsInput> = {};
   names.forEach((name, i) => {
     const t = tensors.get(name)!;
-    entries[name] = { dtype: t.dtype === "f32" ? "F32" : t.dtype === "i32" ? "I32" : "U32", shape: t.shape, data: data[i] };
+    entries[name] = {
+      dtype: t.dtype === "f32" ? "F32" : t.dtype === "i32" ? "I32" : "U32",
+      shape: t.shape,
+      data: data[i],
+    };
   });
   const meta: TrainingMetadata = {
     version: TRAINING_CHECKPOINT_VERSION,
@@ -85,10 +96,16 @@ export function decodeTrainingState(bytes: Uint8Array): DecodedTrainingState {
   try {
     file = parseSafetensors(bytes);
   } catch (error) {
-    throw new TrainingCheckpointError(`not a valid training checkpoint: ${(error as Error).message}`);
+    throw new TrainingCheckpointError(
+      `not a valid training checkpoint: ${(error as Error).message}`,
+    );
   }
   const text = file.metadata.trm_training;
-  if (!text) throw new TrainingCheckpointError("the file has no trm_training metadata (is it a model file rather than a training checkpoint?)");
+  if (!text) {
+    throw new TrainingCheckpointError(
+      "the file has no trm_training metadata (is it a model file rather than a training checkpoint?)",
+    );
+  }
   let meta: TrainingMetadata;
   try {
     meta = JSON.parse(text);
@@ -96,13 +113,20 @@ export function decodeTrainingState(bytes: Uint8Array): DecodedTrainingState {
     throw new TrainingCheckpointError("the trm_training metadata is not valid JSON");
   }
   if (meta.version !== TRAINING_CHECKPOINT_VERSION) {
-    throw new TrainingCheckpointError(`training checkpoint version ${meta.version} is not supported (expected ${TRAINING_CHECKPOINT_VERSION})`);
+    throw new TrainingCheckpointError(
+      `training checkpoint version ${meta.version} is not supported (expected ${TRAINING_CHECKPOINT_VERSION})`,
+    );
   }
   meta.config = parseModelConfig(meta.config);
   const values = new Map<string, Float32Array | Int32Array | Uint32Array>();
   for (const [name, t] of file.tensors) {
-    if (!(t.data instanceof Float32Array || t.data instanceof Int32Array || t.data instanceof Uint32Array)) {
-      throw new TrainingCheckpointError(`tensor ${name} has dtype ${t.dtype}; expected F32, I32 or U32`);
+    if (
+      !(t.data instanceof Float32Array || t.data instanceof Int32Array ||
+        t.data instanceof Uint32Array)
+    ) {
+      throw new TrainingCheckpointError(
+        `tensor ${name} has dtype ${t.dtype}; expected F32, I32 or U32`,
+      );
     }
     values.set(name, t.data);
   }
@@ -128,7 +152,9 @@ export async function restoreTraining(
   }
   const model = await TinyRecursiveModel.create(meta.config, { gpu, values: modelValues });
   for (const spec of model.specs()) {
-    if (!modelValues.has(spec.name)) throw new TrainingCheckpointError(`the training checkpoint lacks model/${spec.name}`);
+    if (!modelValues.has(spec.name)) {
+      throw new TrainingCheckpointError(`the training checkpoint lacks model/${spec.name}`);
+    }
   }
   const trainer = await TRMTrainer.create({ model, ...meta.settings });
   trainer.restoreState(values, meta.step, meta.slotBatch);
@@ -139,7 +165,10 @@ export async function restoreTraining(
  * The model file of a run: the EMA weights (what evaluation uses) in the ordinary model
  * checkpoint format, with `extra` metadata.
  */
-export async function encodeEmaModel(trainer: TRMTrainer, extra: Record<string, string> = {}): Promise<Uint8Array> {
+export async function encodeEmaModel(
+  trainer: TRMTrainer,
+  extra: Record<string, string> = {},
+): Promise<Uint8Array> {
   const ema = trainer.emaModel;
   return encodeCheckpoint(ema.config, await ema.readValues(), extra);
 }

@@ -9,13 +9,13 @@
 import type { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import type { ModelConfig } from "../model/config.ts";
-import { type TokenInput, TinyRecursiveModel } from "../model/model.ts";
+import { TinyRecursiveModel, type TokenInput } from "../model/model.ts";
 import type { Carry } from "../model/recursion.ts";
 import { signSgdRows } from "../ops/embedding.ts";
 import {
   accumulateMetrics,
-  haltingUpdate,
   type HaltingState,
+  haltingUpdate,
   METRIC_FIELDS,
   METRICS_SIZE,
   resetRows,
@@ -149,7 +149,9 @@ export function trainerSettings(options: Partial<TrainerSettings> = {}): Trainer
   };
   const positive = (name: string, v: number | undefined, allowZero = true) => {
     if (v === undefined) return;
-    if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new RangeError(`${name} must be ${allowZero ? "≥ 0" : "> 0"}, got ${v}`);
+    if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+      throw new RangeError(`${name} must be ${allowZero ? "≥ 0" : "> 0"}, got ${v}`);
+    }
   };
   positive("lr", s.lr);
   positive("weightDecay", s.weightDecay);
@@ -157,11 +159,21 @@ export function trainerSettings(options: Partial<TrainerSettings> = {}): Trainer
   positive("maxGradNorm", s.maxGradNorm, false);
   positive("puzzleEmbLr", s.puzzleEmbLr);
   positive("puzzleEmbWeightDecay", s.puzzleEmbWeightDecay);
-  if (!(s.emaDecay >= 0 && s.emaDecay < 1)) throw new RangeError(`emaDecay must be in [0, 1), got ${s.emaDecay}`);
-  if (!s.betas.every((b) => b >= 0 && b < 1)) throw new RangeError(`betas must be in [0, 1), got ${s.betas}`);
-  if (s.optimizer !== "adamw" && s.optimizer !== "adam-atan2") throw new RangeError(`unknown optimizer "${s.optimizer}"`);
-  if (s.schedule === "cosine" && !(s.totalSteps! > 0)) throw new RangeError("the cosine schedule needs totalSteps");
-  if (s.lossWeights?.some((w) => !Number.isFinite(w) || w < 0)) throw new RangeError("lossWeights must be finite and ≥ 0");
+  if (!(s.emaDecay >= 0 && s.emaDecay < 1)) {
+    throw new RangeError(`emaDecay must be in [0, 1), got ${s.emaDecay}`);
+  }
+  if (!s.betas.every((b) => b >= 0 && b < 1)) {
+    throw new RangeError(`betas must be in [0, 1), got ${s.betas}`);
+  }
+  if (s.optimizer !== "adamw" && s.optimizer !== "adam-atan2") {
+    throw new RangeError(`unknown optimizer "${s.optimizer}"`);
+  }
+  if (s.schedule === "cosine" && !(s.totalSteps! > 0)) {
+    throw new RangeError("the cosine schedule needs totalSteps");
+  }
+  if (s.lossWeights?.some((w) => !Number.isFinite(w) || w < 0)) {
+    throw new RangeError("lossWeights must be finite and ≥ 0");
+  }
   return s;
 }
 
@@ -179,7 +191,16 @@ interface Slots {
 }
 
 /** The slot tensors a training checkpoint holds, by name. */
-export const SLOT_TENSORS = ["ids", "labels", "pids", "y", "z", "steps", "halted", "metrics"] as const;
+export const SLOT_TENSORS = [
+  "ids",
+  "labels",
+  "pids",
+  "y",
+  "z",
+  "steps",
+  "halted",
+  "metrics",
+] as const;
 
 const EXPLORATION_SALT = 0x6a09e667;
 const DROPOUT_SALT = 0x3c6ef372;
@@ -211,7 +232,11 @@ export class TRMTrainer {
   #step = 0;
   #slots: Slots | null = null;
 
-  private constructor(model: TinyRecursiveModel, ema: TinyRecursiveModel, settings: TrainerSettings) {
+  private constructor(
+    model: TinyRecursiveModel,
+    ema: TinyRecursiveModel,
+    settings: TrainerSettings,
+  ) {
     this.model = model;
     this.#gpu = model.gpu;
     this.#ema = ema;
@@ -226,9 +251,14 @@ export class TRMTrainer {
   /** Creates a trainer; the EMA model starts as a copy of the model's weights. */
   static async create(options: TRMTrainerOptions): Promise<TRMTrainer> {
     const { model, ...rest } = options;
-    if (!(model instanceof TinyRecursiveModel)) throw new TypeError("TRMTrainer needs a TinyRecursiveModel as `model`");
+    if (!(model instanceof TinyRecursiveModel)) {
+      throw new TypeError("TRMTrainer needs a TinyRecursiveModel as `model`");
+    }
     const settings = trainerSettings(rest);
-    const ema = await TinyRecursiveModel.create(model.config, { gpu: model.gpu, values: await model.readValues() });
+    const ema = await TinyRecursiveModel.create(model.config, {
+      gpu: model.gpu,
+      values: await model.readValues(),
+    });
     return new TRMTrainer(model, ema, settings);
   }
 
@@ -245,7 +275,13 @@ export class TRMTrainer {
   /** Learning rate of 1-based optimizer step `step` (set before that step's update). */
   lrAt(step: number): number {
     const s = this.settings;
-    return learningRate(step, { lr: s.lr, warmupSteps: s.warmupSteps, schedule: s.schedule, totalSteps: s.totalSteps, minLrRatio: s.minLrRatio });
+    return learningRate(step, {
+      lr: s.lr,
+      warmupSteps: s.warmupSteps,
+      schedule: s.schedule,
+      totalSteps: s.totalSteps,
+      minLrRatio: s.minLrRatio,
+    });
   }
 
   /**
@@ -255,7 +291,9 @@ export class TRMTrainer {
    */
   get emaModel(): TinyRecursiveModel {
     for (const spec of this.model.specs()) {
-      if (spec.role === "puzzleEmbedding") this.#gpu.copy(this.model.weights.get(spec.name)!, this.#ema.weights.get(spec.name)!);
+      if (spec.role === "puzzleEmbedding") {
+        this.#gpu.copy(this.model.weights.get(spec.name)!, this.#ema.weights.get(spec.name)!);
+      }
     }
     return this.#ema;
   }
@@ -267,18 +305,35 @@ export class TRMTrainer {
    * loss, 0.5·weight/B on the halting loss), backward and the optimizer update. Returns the
    * new carry and the per-slot outputs the caller reads or accumulates (caller releases).
    */
-  #trainOnCarry(ids: Tensor, pids: Tensor | undefined, labels: Tensor, carry: Carry, weight: number) {
+  #trainOnCarry(
+    ids: Tensor,
+    pids: Tensor | undefined,
+    labels: Tensor,
+    carry: Carry,
+    weight: number,
+  ) {
     const gpu = this.#gpu, model = this.model, config = model.config;
     const batch = ids.shape[0];
     const nextStep = this.#step + 1;
-    const dropoutSeed = config.dropout > 0 ? deriveSeed(this.settings.seed ^ DROPOUT_SALT, nextStep) % 4294967296 : undefined;
+    const dropoutSeed = config.dropout > 0
+      ? deriveSeed(this.settings.seed ^ DROPOUT_SALT, nextStep) % 4294967296
+      : undefined;
     const x = model.embed(ids, pids);
     const out = model.step(x, carry, { withGrad: true, ids, dropoutSeed });
     x.release();
-    const ce = crossEntropy(gpu, out.logits, labels, { kind: config.lossKind, ignoreIndex: config.ignoreIndex, gradScale: weight / batch });
+    const ce = crossEntropy(gpu, out.logits, labels, {
+      kind: config.lossKind,
+      ignoreIndex: config.ignoreIndex,
+      gradScale: weight / batch,
+    });
     out.logits.release();
     ce.predictions.release();
-    const hl = haltLoss(gpu, out.q, ce.seqStats, { batch, targetStride: 4, targetOffset: 3, gradScale: (0.5 * weight) / batch });
+    const hl = haltLoss(gpu, out.q, ce.seqStats, {
+      batch,
+      targetStride: 4,
+      targetOffset: 3,
+      gradScale: (0.5 * weight) / batch,
+    });
     model.zeroGrads();
     const rows = model.backward(out.tape!, ce.dLogits!, hl.dq!, dropoutSeed);
     ce.dLogits!.release();
@@ -317,20 +372,35 @@ export class TRMTrainer {
     const table = model.weights.get("inner.puzzle_emb.weights");
     if (puzzleRows && pids && table) {
       const puzzleLr = learningRate(t, { ...this.#schedule(), lr: s.puzzleEmbLr });
-      signSgdRows(gpu, table, pids, puzzleRows, { lr: puzzleLr, weightDecay: s.puzzleEmbWeightDecay });
+      signSgdRows(gpu, table, pids, puzzleRows, {
+        lr: puzzleLr,
+        weightDecay: s.puzzleEmbWeightDecay,
+      });
     }
-    for (const name of this.#trainable) emaUpdate(gpu, this.#ema.weights.get(name)!, model.weights.get(name)!, s.emaDecay);
+    for (const name of this.#trainable) {
+      emaUpdate(gpu, this.#ema.weights.get(name)!, model.weights.get(name)!, s.emaDecay);
+    }
   }
 
   #schedule() {
     const s = this.settings;
-    return { lr: s.lr, warmupSteps: s.warmupSteps, schedule: s.schedule, totalSteps: s.totalSteps, minLrRatio: s.minLrRatio };
+    return {
+      lr: s.lr,
+      warmupSteps: s.warmupSteps,
+      schedule: s.schedule,
+      totalSteps: s.totalSteps,
+      minLrRatio: s.minLrRatio,
+    };
   }
 
   #uploadLabels(targets: TokenInput, batch: number): Tensor {
     const L = this.model.config.seqLen;
-    const flat = targets instanceof Int32Array ? targets : Int32Array.from((targets as readonly (readonly number[])[]).flat());
-    if (flat.length !== batch * L) throw new RangeError(`targets hold ${flat.length} labels, expected ${batch} × ${L}`);
+    const flat = targets instanceof Int32Array
+      ? targets
+      : Int32Array.from((targets as readonly (readonly number[])[]).flat());
+    if (flat.length !== batch * L) {
+      throw new RangeError(`targets hold ${flat.length} labels, expected ${batch} × ${L}`);
+    }
     return this.#gpu.upload(flat, [batch, L], "i32");
   }
 
@@ -348,7 +418,9 @@ export class TRMTrainer {
     options: { puzzleIds?: Int32Array; lossWeights?: readonly number[]; earlyStop?: boolean } = {},
   ): Promise<TrainStepResult> {
     if (!Number.isInteger(numSupervisionSteps) || numSupervisionSteps < 1) {
-      throw new RangeError(`numSupervisionSteps must be a positive integer, got ${numSupervisionSteps}`);
+      throw new RangeError(
+        `numSupervisionSteps must be a positive integer, got ${numSupervisionSteps}`,
+      );
     }
     const [inputs, targets] = batch;
     const model = this.model, gpu = this.#gpu;
@@ -398,7 +470,16 @@ export class TRMTrainer {
         exact = e / B;
       });
       const n = kept.length;
-      return { totalLoss: total / n, taskLoss: task / n, haltLoss: halt / n, accuracy, exactAccuracy: exact, lr: this.lrAt(this.#step), steps: n, perStep };
+      return {
+        totalLoss: total / n,
+        taskLoss: task / n,
+        haltLoss: halt / n,
+        accuracy,
+        exactAccuracy: exact,
+        lr: this.lrAt(this.#step),
+        steps: n,
+        perStep,
+      };
     } finally {
       for (const k of kept) {
         k.seqStats.release();
@@ -431,7 +512,11 @@ export class TRMTrainer {
 
   #slotsFor(batch: number): Slots {
     if (this.#slots) {
-      if (this.#slots.batch !== batch) throw new RangeError(`the slot loop runs ${this.#slots.batch} slots; got a batch of ${batch}`);
+      if (this.#slots.batch !== batch) {
+        throw new RangeError(
+          `the slot loop runs ${this.#slots.batch} slots; got a batch of ${batch}`,
+        );
+      }
       return this.#slots;
     }
     const gpu = this.#gpu, model = this.model;
@@ -481,11 +566,17 @@ export class TRMTrainer {
     const L = config.seqLen;
     const B = batch.inputs.length / L;
     if (!Number.isInteger(B) || B < 1 || batch.labels.length !== batch.inputs.length) {
-      throw new RangeError(`a slot batch needs inputs and labels of B × ${L} tokens (got ${batch.inputs.length} and ${batch.labels.length})`);
+      throw new RangeError(
+        `a slot batch needs inputs and labels of B × ${L} tokens (got ${batch.inputs.length} and ${batch.labels.length})`,
+      );
     }
     for (let i = 0; i < batch.inputs.length; i++) {
       const t = batch.inputs[i];
-      if (!(t >= 0 && t < config.vocabSize)) throw new RangeError(`token ${t} at index ${i} is outside the vocabulary [0, ${config.vocabSize})`);
+      if (!(t >= 0 && t < config.vocabSize)) {
+        throw new RangeError(
+          `token ${t} at index ${i} is outside the vocabulary [0, ${config.vocabSize})`,
+        );
+      }
     }
     const s = this.#slotsFor(B);
     gpu.write(s.fresh.ids, batch.inputs);
@@ -499,7 +590,10 @@ export class TRMTrainer {
     resetRows(gpu, s.carry.y, model.weights.get("inner.H_init")!, halted);
     resetRows(gpu, s.carry.z, model.weights.get("inner.L_init")!, halted);
     const r = this.#trainOnCarry(s.ids, s.pids, s.labels, s.carry, 1);
-    haltingUpdate(gpu, s.halting, r.q, s.fresh.minSteps, { maxSteps: config.maxSupervisionSteps, training: true });
+    haltingUpdate(gpu, s.halting, r.q, s.fresh.minSteps, {
+      maxSteps: config.maxSupervisionSteps,
+      training: true,
+    });
     accumulateMetrics(gpu, s.metrics, r.seqStats, r.q, r.haltLoss, s.halting);
     s.carry.y.release();
     s.carry.z.release();
@@ -572,7 +666,11 @@ export class TRMTrainer {
    * Restores the state {@linkcode TRMTrainer.stateTensors} described (values by the same
    * names) and the step counter. The model's own tensors must already hold `model/…`.
    */
-  restoreState(values: Map<string, Float32Array | Int32Array | Uint32Array>, step: number, slotBatch?: number): void {
+  restoreState(
+    values: Map<string, Float32Array | Int32Array | Uint32Array>,
+    step: number,
+    slotBatch?: number,
+  ): void {
     const gpu = this.#gpu;
     const need = (name: string) => {
       const v = values.get(name);
@@ -608,7 +706,19 @@ export class TRMTrainer {
   #releaseSlots(): void {
     const s = this.#slots;
     if (s) {
-      for (const t of [s.ids, s.labels, s.pids, s.carry.y, s.carry.z, s.halting.steps, s.halting.halted, s.metrics, ...Object.values(s.fresh)]) t?.release();
+      for (
+        const t of [
+          s.ids,
+          s.labels,
+          s.pids,
+          s.carry.y,
+          s.carry.z,
+          s.halting.steps,
+          s.halting.halted,
+          s.metrics,
+          ...Object.values(s.fresh),
+        ]
+      ) t?.release();
     }
     this.#slots = null;
   }

@@ -4,15 +4,26 @@
  */
 
 /** Row r of dst becomes row r of src where mask[r] != 0. */
-export function selectRowsRef(dst: ArrayLike<number>, src: ArrayLike<number>, mask: ArrayLike<number>): number[] {
+export function selectRowsRef(
+  dst: ArrayLike<number>,
+  src: ArrayLike<number>,
+  mask: ArrayLike<number>,
+): number[] {
   const rowLen = dst.length / mask.length;
   return Array.from(dst, (v, i) => (mask[Math.floor(i / rowLen)] ? src[i] : v));
 }
 
 /** Every element of row r becomes vector[i % D] where mask[r] != 0. */
-export function resetRowsRef(dst: ArrayLike<number>, vector: ArrayLike<number>, mask: ArrayLike<number>): number[] {
+export function resetRowsRef(
+  dst: ArrayLike<number>,
+  vector: ArrayLike<number>,
+  mask: ArrayLike<number>,
+): number[] {
   const rowLen = dst.length / mask.length;
-  return Array.from(dst, (v, i) => (mask[Math.floor(i / rowLen)] ? vector[(i % rowLen) % vector.length] : v));
+  return Array.from(
+    dst,
+    (v, i) => (mask[Math.floor(i / rowLen)] ? vector[(i % rowLen) % vector.length] : v),
+  );
 }
 
 /** The official ACT halting rule (models/recursive_reasoning/trm.py). */
@@ -65,7 +76,16 @@ export function adamRef(
   grad: ArrayLike<number>,
   m: ArrayLike<number>,
   v: ArrayLike<number>,
-  o: { lr: number; beta1: number; beta2: number; weightDecay: number; step: number; eps: number; atan2: boolean; gradScale?: number },
+  o: {
+    lr: number;
+    beta1: number;
+    beta2: number;
+    weightDecay: number;
+    step: number;
+    eps: number;
+    atan2: boolean;
+    gradScale?: number;
+  },
 ): { param: number[]; m: number[]; v: number[] } {
   const bc1 = 1 - o.beta1 ** o.step, bc2 = 1 - o.beta2 ** o.step;
   const p2: number[] = [], m2: number[] = [], v2: number[] = [];
