@@ -11,7 +11,7 @@
  * missing term (|a·b| ~ 0.25 on average) exceeds it by orders of magnitude for every L used.
  */
 import { assertClose, dot, finiteDifferences, randomArray, testGpu } from "./_helpers.ts";
-import { linear, matmul, type MatmulOptions } from "../src/ops/matmul.ts";
+import { linear, matmul, type MatmulOptions, type MatmulVariant } from "../src/ops/matmul.ts";
 import { refMatmul, type RefMatmulOptions } from "./reference/matmul.ts";
 import type { Gpu } from "../src/gpu/gpu.ts";
 
@@ -31,7 +31,7 @@ function assertThrows(f: () => unknown, kind: new (...args: never[]) => Error): 
   throw new Error(`expected ${kind.name}, nothing was thrown`);
 }
 
-const VARIANTS = ["register", "tiled"] as const;
+const VARIANTS = ["register", "tiled", "texture"] as const;
 const TRANS = [[false, false], [false, true], [true, false], [true, true]] as const;
 
 function tol(len: number, scale = 1): { atol: number; rtol: number } {
@@ -43,10 +43,11 @@ let seed = 1;
 /** Runs one case on the GPU and checks it against the reference. */
 async function check(
   gpu: Gpu,
-  variant: "register" | "tiled",
+  variant: MatmulVariant,
   o: RefMatmulOptions,
   sizes: { a: number; b: number; c: number },
   label: string,
+  extra: MatmulOptions = {},
 ) {
   const a = randomArray(sizes.a, seed++);
   const b = randomArray(sizes.b, seed++);
@@ -61,6 +62,7 @@ async function check(
     strideB: o.strideB ?? o.k * o.n,
     variant,
     out: tc,
+    ...extra,
   };
   matmul(gpu, ta, tb, options);
   const got = await gpu.read(tc);
@@ -207,6 +209,45 @@ for (const variant of VARIANTS) {
     },
   });
 }
+
+Deno.test({
+  name: "matmul: chunked products with ranged bindings and small texture sides",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const gpu = await testGpu();
+    // Bindings of at most 4 KiB (1024 elements; pool buckets make the buffers larger than
+    // that) and textures of 16 texels force row and K chunks, unaligned range starts and
+    // beta-then-accumulate over K chunks. N is never split, so B is bound whole where
+    // transB makes its span n·k.
+    const splitLimits = { bindingBytes: 4096, textureSide: 16 };
+    for (const variant of VARIANTS) {
+      for (const [transA, transB] of TRANS) {
+        const { o, sizes } = plain(97, 13, 45, transA, transB);
+        await check(
+          gpu,
+          variant,
+          { ...o, offsetC: 3, alpha: 0.5, beta: -1 },
+          {
+            ...sizes,
+            c: 3 + sizes.c,
+          },
+          `split tA=${transA} tB=${transB}`,
+          { splitLimits },
+        );
+      }
+      for (const transA of [false, true]) {
+        const { o, sizes } = plain(37, 29, 101, transA, false); // B [101, 29] ranged too
+        await check(gpu, variant, o, sizes, `split B tA=${transA}`, { splitLimits });
+      }
+      // Batch reduction through chunks (first chunk applies beta, the rest accumulate).
+      const o: RefMatmulOptions = { m: 9, n: 11, k: 21, batch: 3, reduceBatch: true, beta: 1 };
+      await check(gpu, variant, o, { a: 3 * 9 * 21, b: 3 * 21 * 11, c: 9 * 11 }, "split reduce", {
+        splitLimits,
+      });
+    }
+  },
+});
 
 Deno.test({
   name: "matmul: shapes inferred, allocation, linear, determinism, errors",

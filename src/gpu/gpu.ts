@@ -23,8 +23,22 @@ export interface DispatchParams {
   f32?: readonly number[];
 }
 
-/** Something a kernel binding can read or write. */
-export type Bindable = Tensor | GPUBuffer;
+/**
+ * A byte range of a tensor's buffer, for bindings above `maxStorageBufferBindingSize`
+ * (split the work, bind each part's range). `offset` must be a multiple of 256
+ * (`minStorageBufferOffsetAlignment`); `size` a multiple of 4.
+ */
+export interface TensorRange {
+  /** The tensor whose buffer is bound. */
+  tensor: Tensor;
+  /** First byte bound. */
+  offset: number;
+  /** Bytes bound. */
+  size: number;
+}
+
+/** Something a kernel binding can read or write: a buffer, a range of one, or a texture view. */
+export type Bindable = Tensor | GPUBuffer | TensorRange | GPUTextureView;
 
 /** Options for {@linkcode Gpu.pipeline}. */
 export interface PipelineOptions {
@@ -177,7 +191,7 @@ export class Gpu {
 
   /**
    * Records one dispatch. Binding 0 is the uniform `params` struct when given; the
-   * storage buffers follow as bindings 1, 2, … (or 0, 1, … without params).
+   * storage buffers (or texture views) follow as bindings 1, 2, … (or 0, 1, … without params).
    */
   dispatch(
     pipeline: GPUComputePipeline,
@@ -186,14 +200,16 @@ export class Gpu {
     params?: DispatchParams,
   ): void {
     this.#checkUsable();
-    const entries: GPUBufferBinding[] = [];
+    const entries: (GPUBufferBinding | GPUTextureView)[] = [];
     if (params) entries.push({ buffer: this.#uniform(params) });
     for (const b of buffers) {
-      const buffer = b instanceof Tensor ? b.buffer : b;
-      if (b instanceof Tensor && b.released) {
-        throw new Error("dispatch: a tensor was used after release()");
-      }
-      entries.push({ buffer });
+      const tensor = b instanceof Tensor ? b : "tensor" in b ? b.tensor : null;
+      if (tensor?.released) throw new Error("dispatch: a tensor was used after release()");
+      if (b instanceof Tensor) entries.push({ buffer: b.buffer });
+      else if ("tensor" in b) {
+        entries.push({ buffer: b.tensor.buffer, offset: b.offset, size: b.size });
+      } else if (b instanceof GPUBuffer) entries.push({ buffer: b });
+      else entries.push(b);
     }
     const bindGroup = this.#bindGroup(pipeline, entries);
     const pass = this.#computePass();
@@ -352,9 +368,16 @@ export class Gpu {
     this.#bindGroups.clear();
   }
 
-  #bindGroup(pipeline: GPUComputePipeline, entries: GPUBufferBinding[]): GPUBindGroup {
+  #bindGroup(
+    pipeline: GPUComputePipeline,
+    entries: (GPUBufferBinding | GPUTextureView)[],
+  ): GPUBindGroup {
     let key = String(this.#id(pipeline));
-    for (const e of entries) key += `,${this.#id(e.buffer)}`;
+    for (const e of entries) {
+      if (!("buffer" in e)) key += `,t${this.#id(e)}`;
+      else if (e.offset === undefined) key += `,${this.#id(e.buffer)}`;
+      else key += `,${this.#id(e.buffer)}@${e.offset}+${e.size}`;
+    }
     let group = this.#bindGroups.get(key);
     if (!group) {
       if (this.#bindGroups.size >= BIND_GROUP_CACHE_LIMIT) this.#bindGroups.clear();

@@ -2,18 +2,30 @@
  * Matrix products, the hot op of TRM: plain, transposed, batched (with broadcast
  * operands), batch-reduced (for weight gradients) and accumulating (`beta`).
  *
- * Two kernel families share one parameter layout: "register" (register-blocked, no
- * workgroup memory; best on CPU adapters such as llvmpipe) and "tiled" (workgroup-memory
- * tiles; for real GPUs). The adapter's profile picks one unless the caller forces it.
+ * Three kernel families: "texture" (operands packed into rgba32float textures, then a
+ * register-blocked product; fastest on CPU adapters such as llvmpipe, where storage-buffer
+ * loads are per-lane scalar loops but texture fetches are vector gathers), "register"
+ * (register-blocked straight from storage buffers; CPU adapters, small or many-batch
+ * products) and "tiled" (workgroup-memory tiles; real GPUs). The adapter's profile and the
+ * product's size pick one unless the caller forces it.
+ *
+ * Products whose operands exceed `maxStorageBufferBindingSize` (or the 8192-texel texture
+ * side) are split into row and K chunks, each bound as a byte range and accumulated in a
+ * fixed order (deterministic).
  *
  * @module
  */
 
-import type { Gpu } from "../gpu/gpu.ts";
+import type { Bindable, Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { expandTemplate } from "./attention.ts";
 import registerSource from "../../kernels/matmul_register.wgsl" with { type: "text" };
 import tiledSource from "../../kernels/matmul_tiled.wgsl" with { type: "text" };
+import textureSource from "../../kernels/matmul_texture.wgsl" with { type: "text" };
+import packSource from "../../kernels/matmul_pack.wgsl" with { type: "text" };
+
+/** Kernel families of {@linkcode matmul}. */
+export type MatmulVariant = "register" | "tiled" | "texture";
 
 /** Options of {@linkcode matmul}. */
 export interface MatmulOptions {
@@ -49,8 +61,13 @@ export interface MatmulOptions {
   beta?: number;
   /** Write into this tensor instead of allocating one. */
   out?: Tensor;
-  /** Force a kernel family (tests); default from `gpu.profile`. */
-  variant?: "register" | "tiled";
+  /** Force a kernel family (tests); default from `gpu.profile` and the product's size. */
+  variant?: MatmulVariant;
+  /**
+   * Lower split limits than the device's, so tests can exercise chunking with small tensors:
+   * the largest binding in bytes, and the texture side in texels (a multiple of 4).
+   */
+  splitLimits?: { bindingBytes?: number; textureSide?: number };
 }
 
 /**
@@ -63,6 +80,26 @@ export interface MatmulOptions {
 const REGISTER_BIG = { TM: 16, TN: 16, WX: 8, WY: 4 } as const;
 const REGISTER_SMALL = { TM: 4, TN: 4, WX: 8, WY: 8 } as const;
 const TILED_TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 } as const;
+
+/**
+ * Texture-kernel blocks (rows × texel-columns per invocation, workgroup x × y). At 512³ on
+ * llvmpipe (CPU time, 2 cores): 8×4 in an 8×4 workgroup ~15 GFLOP/s, 16×4 ~17, 8×2 ~11,
+ * storage-buffer kernels ≤ 3. The small block serves products with few rows or columns.
+ */
+const TEXTURE_BIG = { TM: 16, TV: 4, WX: 8, WY: 2 } as const;
+const TEXTURE_SMALL = { TM: 4, TV: 2, WX: 8, WY: 4 } as const;
+/** Below this m·n·k (or with a thin side) packing overhead outweighs the texture kernel's gain. */
+const TEXTURE_MIN_WORK = 1 << 18;
+const TEXTURE_MIN_SIDE = 8;
+/** WebGPU's guaranteed maxTextureDimension2D: bounds rows of op(A) and K per chunk. */
+const TEXTURE_MAX_SIDE = 8192;
+/**
+ * K per texture dispatch: a workgroup streams 4·TV·WX columns of op(B) over K, which at
+ * K = 512 stays in a Zen 4 core's 1 MiB L2; longer K is split and accumulated through C.
+ */
+const TEXTURE_K_CHUNK = 512;
+/** Minimum storage-buffer binding offset alignment WebGPU guarantees (bytes). */
+const BINDING_ALIGN = 256;
 
 /**
  * C = alpha·op(A)·op(B) + beta·C, optionally batched. Returns `out` when given, else a new
@@ -99,54 +136,212 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   const offsetC = options.offsetC ?? 0;
   if (beta !== 0 && !options.out) throw new RangeError("matmul: beta != 0 requires `out`");
   const cBatches = reduce ? 1 : batch;
-  const out = options.out ?? gpu.empty(cBatches === 1 ? [m, n] : [cBatches, m, n]);
-  const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
-  for (const [name, t] of [["A", a], ["B", b], ["C", out]] as const) {
-    // Bindings cover whole buffers; splitting needs ranged bindings in Gpu.dispatch.
-    if (t.buffer.size > maxBinding) {
-      throw new RangeError(
-        `matmul: ${name} [${t.shape}] needs a ${t.buffer.size}-byte binding, above this device's ` +
-          `maxStorageBufferBindingSize ${maxBinding}; split the product into smaller row blocks`,
-      );
-    }
-  }
   checkExtent("A", a, offsetA, strideA, batch, m * k);
   checkExtent("B", b, offsetB, strideB, batch, k * n);
+  const out = options.out ?? gpu.empty(cBatches === 1 ? [m, n] : [cBatches, m, n]);
   checkExtent("C", out, offsetC, strideC, cBatches, m * n);
 
   // Element (i, p) of op(A) sits at i·rs + p·ks; likewise (p, j) of op(B) at p·ks + j·cs.
-  const aRs = transA ? 1 : k;
-  const aKs = transA ? m : 1;
-  const bKs = transB ? 1 : n;
-  const bCs = transB ? k : 1;
+  const g: Geometry = {
+    m,
+    n,
+    k,
+    aRs: transA ? 1 : k,
+    aKs: transA ? m : 1,
+    bKs: transB ? 1 : n,
+    bCs: transB ? k : 1,
+  };
+  const variant = options.variant ?? defaultVariant(gpu, m, n, k, batch);
+  const maxBinding = Math.min(
+    gpu.device.limits.maxStorageBufferBindingSize,
+    options.splitLimits?.bindingBytes ?? Infinity,
+  );
+  const side = Math.min(TEXTURE_MAX_SIDE, options.splitLimits?.textureSide ?? Infinity);
+  const fits = [a, b, out].every((t) => t.buffer.size <= maxBinding);
+  if (variant !== "texture" && fits) {
+    // One dispatch for all batches, whole-buffer bindings.
+    storageDispatch(gpu, variant, [a, b, out], g, {
+      batch,
+      offsetA,
+      strideA,
+      offsetB,
+      strideB,
+      offsetC,
+      strideC,
+      reduce,
+      alpha,
+      beta,
+    }, cBatches);
+    return out;
+  }
+  // Otherwise one sub-product per (batch, row chunk, K chunk), accumulated into C in a fixed
+  // order: the first contribution to a C block applies beta, later ones add (beta = 1).
+  const tex = variant === "texture";
+  if (tex && n > 4 * TEXTURE_MAX_SIDE) {
+    throw new RangeError(`matmul: the texture kernel takes n <= ${4 * TEXTURE_MAX_SIDE}, got ${n}`);
+  }
+  const { mc, kc } = planChunks(
+    g,
+    { a, b, out },
+    maxBinding,
+    tex ? side : Infinity,
+    tex ? TEXTURE_K_CHUNK : Infinity,
+  );
+  for (let bi = 0; bi < batch; bi++) {
+    for (let i0 = 0; i0 < m; i0 += mc) {
+      for (let p0 = 0; p0 < k; p0 += kc) {
+        const first = (reduce ? bi === 0 : true) && p0 === 0;
+        const sub: SubProduct = {
+          m: Math.min(mc, m - i0),
+          k: Math.min(kc, k - p0),
+          aFirst: offsetA + bi * strideA + i0 * g.aRs + p0 * g.aKs,
+          bFirst: offsetB + bi * strideB + p0 * g.bKs,
+          cFirst: offsetC + (reduce ? 0 : bi * strideC) + i0 * n,
+          alpha,
+          beta: first ? beta : 1,
+        };
+        if (tex) textureProduct(gpu, a, b, out, g, sub, maxBinding);
+        else storageProduct(gpu, variant, a, b, out, g, sub, maxBinding);
+      }
+    }
+  }
+  return out;
+}
+
+/** Element strides of op(A) and op(B) and the product's sizes. */
+interface Geometry {
+  m: number;
+  n: number;
+  k: number;
+  aRs: number;
+  aKs: number;
+  bKs: number;
+  bCs: number;
+}
+
+/** One chunk of a product: rows i0.., K p0.. of one batch, as first elements and sizes. */
+interface SubProduct {
+  m: number;
+  k: number;
+  aFirst: number;
+  bFirst: number;
+  cFirst: number;
+  alpha: number;
+  beta: number;
+}
+
+function defaultVariant(gpu: Gpu, m: number, n: number, k: number, batch: number): MatmulVariant {
+  if (gpu.profile !== "cpu") return "tiled";
+  const big = m * n * k >= TEXTURE_MIN_WORK &&
+    Math.min(m, n, k) >= TEXTURE_MIN_SIDE && n <= 4 * TEXTURE_MAX_SIDE;
+  // Many small batched products: one register dispatch beats per-batch packing.
+  return big && (batch === 1 || m * n * k >= 8 * TEXTURE_MIN_WORK) ? "texture" : "register";
+}
+
+/** Spans in elements touched by a chunk of mc rows and kc K-steps. */
+function spans(g: Geometry, mc: number, kc: number) {
+  return {
+    a: (mc - 1) * g.aRs + (kc - 1) * g.aKs + 1,
+    b: (kc - 1) * g.bKs + (g.n - 1) * g.bCs + 1,
+    c: mc * g.n,
+  };
+}
+
+/**
+ * Largest row and K chunks whose bindings fit `maxBinding` (for buffers above it) and, for
+ * the texture kernel, whose textures fit `side`. N is not split: op(B) (weights, or
+ * activations with K = rows) must fit one binding for some K chunk, which TRM's shapes do.
+ */
+function planChunks(
+  g: Geometry,
+  t: { a: Tensor; b: Tensor; out: Tensor },
+  maxBinding: number,
+  side: number,
+  kChunk = Infinity,
+): { mc: number; kc: number } {
+  // Slack for rounding a range's start down to the binding alignment.
+  const room = Math.floor(maxBinding / 4) - BINDING_ALIGN / 4;
+  const limit = (x: Tensor) => x.buffer.size <= maxBinding ? Infinity : room;
+  const [la, lb, lc] = [limit(t.a), limit(t.b), limit(t.out)];
+  let kc = Math.min(g.k, side, kChunk);
+  while (kc > 4 && (spans(g, 1, kc).b > lb || spans(g, 1, kc).a > la)) {
+    kc = Math.ceil(kc / 8) * 4; // halve, keeping whole texels for every chunk but the last
+  }
+  let mc = Math.min(g.m, side);
+  while (mc > 1 && (spans(g, mc, kc).a > la || spans(g, mc, kc).c > lc)) mc = Math.ceil(mc / 2);
+  const s = spans(g, mc, kc);
+  if (s.a > la || s.b > lb || s.c > lc) {
+    throw new RangeError(
+      `matmul: cannot split [${g.m}, ${g.k}]·[${g.k}, ${g.n}] into bindings of at most ` +
+        `${maxBinding} bytes`,
+    );
+  }
+  return { mc, kc };
+}
+
+/** Binds `span` elements of `t` from element `first`: the whole buffer when allowed, else a range. */
+function bindSpan(
+  t: Tensor,
+  first: number,
+  span: number,
+  maxBinding: number,
+): { bind: Bindable; offset: number } {
+  if (t.buffer.size <= maxBinding) return { bind: t, offset: first };
+  const start = Math.floor((first * 4) / BINDING_ALIGN) * BINDING_ALIGN;
+  const end = Math.min(t.buffer.size, (first + span) * 4);
+  return { bind: { tensor: t, offset: start, size: end - start }, offset: first - start / 4 };
+}
+
+interface BatchLayout {
+  batch: number;
+  offsetA: number;
+  strideA: number;
+  offsetB: number;
+  strideB: number;
+  offsetC: number;
+  strideC: number;
+  reduce: boolean;
+  alpha: number;
+  beta: number;
+}
+
+/** One dispatch of the register or tiled kernel (they share the parameter layout). */
+function storageDispatch(
+  gpu: Gpu,
+  variant: "register" | "tiled",
+  bindings: [Bindable, Bindable, Bindable],
+  g: Geometry,
+  l: BatchLayout,
+  cBatches: number,
+): void {
+  const { m, n, k } = g;
   const params = {
     u32: [
       m,
       n,
       k,
-      batch,
-      offsetA,
-      strideA,
-      aRs,
-      aKs,
-      offsetB,
-      strideB,
-      bKs,
-      bCs,
-      offsetC,
-      strideC,
-      reduce ? 1 : 0,
-      beta !== 0 ? 1 : 0,
+      l.batch,
+      l.offsetA,
+      l.strideA,
+      g.aRs,
+      g.aKs,
+      l.offsetB,
+      l.strideB,
+      g.bKs,
+      g.bCs,
+      l.offsetC,
+      l.strideC,
+      l.reduce ? 1 : 0,
+      l.beta !== 0 ? 1 : 0,
     ],
-    f32: [alpha, beta],
+    f32: [l.alpha, l.beta],
   };
-  const variant = options.variant ?? (gpu.profile === "cpu" ? "register" : "tiled");
   if (variant === "register") {
     const big = m * n >= 4 * REGISTER_BIG.TM * REGISTER_BIG.WY * REGISTER_BIG.TN * REGISTER_BIG.WX;
     const t = big ? REGISTER_BIG : REGISTER_SMALL;
     const source = expandTemplate(registerSource, { r: t.TM, j: t.TN });
     const pipeline = gpu.pipeline(source, { constants: { ...t } });
-    gpu.dispatch(pipeline, [a, b, out], [
+    gpu.dispatch(pipeline, bindings, [
       Math.ceil(n / (t.WX * t.TN)),
       Math.ceil(m / (t.WY * t.TM)),
       cBatches,
@@ -156,12 +351,109 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     const pipeline = gpu.pipeline(tiledSource, { constants: { ...t } });
     gpu.dispatch(
       pipeline,
-      [a, b, out],
+      bindings,
       [Math.ceil(n / t.BN), Math.ceil(m / t.BM), cBatches],
       params,
     );
   }
-  return out;
+}
+
+/** A chunk through the register or tiled kernel with ranged bindings. */
+function storageProduct(
+  gpu: Gpu,
+  variant: "register" | "tiled",
+  a: Tensor,
+  b: Tensor,
+  out: Tensor,
+  g: Geometry,
+  s: SubProduct,
+  maxBinding: number,
+): void {
+  const sizes = spans(g, s.m, s.k);
+  const ba = bindSpan(a, s.aFirst, sizes.a, maxBinding);
+  const bb = bindSpan(b, s.bFirst, sizes.b, maxBinding);
+  const bc = bindSpan(out, s.cFirst, sizes.c, maxBinding);
+  storageDispatch(gpu, variant, [ba.bind, bb.bind, bc.bind], { ...g, m: s.m, k: s.k }, {
+    batch: 1,
+    offsetA: ba.offset,
+    strideA: 0,
+    offsetB: bb.offset,
+    strideB: 0,
+    offsetC: bc.offset,
+    strideC: 0,
+    reduce: false,
+    alpha: s.alpha,
+    beta: s.beta,
+  }, 1);
+}
+
+/** A chunk through the texture kernel: pack op(A) and op(B), then the product. */
+function textureProduct(
+  gpu: Gpu,
+  a: Tensor,
+  b: Tensor,
+  out: Tensor,
+  g: Geometry,
+  s: SubProduct,
+  maxBinding: number,
+): void {
+  const { n } = g;
+  const k4 = Math.ceil(s.k / 4);
+  const n4 = Math.ceil(n / 4);
+  const sizes = spans(g, s.m, s.k);
+  const ta = scratchTexture(gpu, "A", k4, s.m);
+  const tb = scratchTexture(gpu, "B", n4, 4 * k4);
+  const pack = gpu.pipeline(packSource);
+  const ba = bindSpan(a, s.aFirst, sizes.a, maxBinding);
+  // op(A) chunk: rows i (stride aRs), columns p (stride aKs).
+  gpu.dispatch(pack, [ba.bind, ta], [Math.ceil(k4 / 8), Math.ceil(s.m / 8)], {
+    u32: [s.m, s.k, ba.offset, g.aRs, g.aKs, k4, s.m, 0],
+  });
+  const bb = bindSpan(b, s.bFirst, sizes.b, maxBinding);
+  // op(B) chunk: rows p (stride bKs), columns j (stride bCs); rows k..4·k4 zeroed.
+  gpu.dispatch(pack, [bb.bind, tb], [Math.ceil(n4 / 8), Math.ceil((4 * k4) / 8)], {
+    u32: [s.k, n, bb.offset, g.bKs, g.bCs, n4, 4 * k4, 0],
+  });
+  const bc = bindSpan(out, s.cFirst, sizes.c, maxBinding);
+  const big = s.m >= TEXTURE_BIG.TM * TEXTURE_BIG.WY * 2 &&
+    n >= 4 * TEXTURE_BIG.TV * TEXTURE_BIG.WX * 2;
+  const t = big ? TEXTURE_BIG : TEXTURE_SMALL;
+  const source = expandTemplate(textureSource, { r: t.TM, j: t.TV });
+  const pipeline = gpu.pipeline(source, { constants: { ...t } });
+  gpu.dispatch(pipeline, [ta, tb, bc.bind], [
+    Math.ceil(n4 / (t.WX * t.TV)),
+    Math.ceil(s.m / (t.WY * t.TM)),
+  ], {
+    u32: [s.m, n, k4, bc.offset, s.beta !== 0 ? 1 : 0, 0, 0, 0],
+    f32: [s.alpha, s.beta],
+  });
+}
+
+const TEXTURE_USAGE = 0x04 /* TEXTURE_BINDING */ | 0x08; /* STORAGE_BINDING */
+const scratch = new WeakMap<Gpu, Map<string, GPUTextureView>>();
+
+/**
+ * A reusable rgba32float texture of at least `height` rows and exactly `width` texels per
+ * row, per role (A or B). Reuse is safe: dispatches run in recording order, so a later
+ * pack cannot overwrite a texture before the earlier product has read it.
+ */
+function scratchTexture(gpu: Gpu, role: "A" | "B", width: number, height: number): GPUTextureView {
+  let cache = scratch.get(gpu);
+  if (!cache) scratch.set(gpu, cache = new Map());
+  // Round rows up so that chunks of similar size share a texture.
+  const rows = Math.min(TEXTURE_MAX_SIDE, Math.ceil(height / 256) * 256);
+  const key = `${role}:${width}x${rows}`;
+  let view = cache.get(key);
+  if (!view) {
+    const texture = gpu.device.createTexture({
+      size: [width, rows],
+      format: "rgba32float",
+      usage: TEXTURE_USAGE,
+    });
+    view = texture.createView();
+    cache.set(key, view);
+  }
+  return view;
 }
 
 /**

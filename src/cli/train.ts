@@ -1,0 +1,479 @@
+/**
+ * `cli.ts train`: trains a TRM with the official slot-carry loop on generated (or CSV)
+ * puzzles, evaluates the EMA model on held-out generated puzzles, writes resumable
+ * training checkpoints atomically (temporary file, then rename) and the EMA model.
+ * `--bench` measures training throughput here and, with the same config, in PyTorch.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { parsePuzzleCsv, recordsToDataset } from "../data/csv.ts";
+import { PUZZLE_TASKS, type PuzzleTask } from "../data/dataset.ts";
+import { Gpu } from "../gpu/gpu.ts";
+import { type ModelConfigInput, parseModelConfig, presets } from "../model/config.ts";
+import { TinyRecursiveModel } from "../model/model.ts";
+import { deriveSeed, Rng } from "../puzzles/rng.ts";
+import { measureTrainThroughput } from "../train/bench.ts";
+import { type ExamplePool, generatePool, poolKeys, poolSource, taskAugment } from "../train/data.ts";
+import { evaluate, type EvaluateResult } from "../train/evaluate.ts";
+import { taskRecipe } from "../train/recipes.ts";
+import { encodeEmaModel, encodeTrainingState, restoreTraining } from "../train/state.ts";
+import { type SlotMetrics, type TrainerSettings, TRMTrainer } from "../train/trainer.ts";
+import { UsageError } from "./main.ts";
+
+const HELP = `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze --out model.safetensors [options]
+       deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--no-torch]
+
+Trains with the official slot loop (one optimizer step per supervision step; halted slots
+take fresh augmented puzzles), evaluates the EMA model on held-out generated puzzles, and
+writes the EMA model to --out and a resumable training checkpoint beside it.
+
+Options:
+  --task T              sudoku4, sudoku6, sudoku9 or maze
+  --out FILE            model file to write (EMA weights, safetensors)
+  --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Small, maze)
+  --config JSON         model config overrides, e.g. '{"dim":32,"numLayers":1}'
+  --steps N             optimizer steps in total (default per task; may be raised on --resume)
+  --batch B             slots per optimizer step
+  --lr X                peak learning rate          --warmup N        warmup steps
+  --weight-decay X      weight decay                --ema X           EMA decay
+  --optimizer O         adam-atan2 (default) or adamw
+  --max-grad-norm X     clip the global gradient norm (default: no clipping)
+  --schedule S          constant (default) or cosine (to 0 at --steps)
+  --data FILE           training CSV (source,question,answer,rating); default: generated puzzles
+  --pool N              generated training puzzles, each drawn with a fresh augmentation
+  --eval-every N        evaluate the EMA model every N steps (0: only at the end)
+  --eval-count N        held-out generated puzzles to evaluate on
+  --checkpoint FILE     training checkpoint (default: OUT with .train.safetensors)
+  --checkpoint-every N  steps between training checkpoints
+  --log-every N         steps between metric reads (log lines)
+  --resume              continue from the checkpoint (starts fresh when there is none)
+  --seed S              seed of initialisation, data and exploration (default 0)
+  --json                JSON lines on standard output instead of text
+Bench options:
+  --bench               measure examples × supervision steps per second (slot loop)
+  --no-torch            skip the PyTorch measurement (tools/bench_train_torch.py, /usr/bin/python3)`;
+
+/** What a run needs to resume exactly; stored in the training checkpoint. */
+interface RunInfo {
+  task: PuzzleTask;
+  preset: string;
+  configOverrides: Record<string, unknown>;
+  batch: number;
+  steps: number;
+  seed: number;
+  poolSize: number;
+  data?: string;
+  evalCount: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+const POOL_SALT = 0x504f4f4c;
+const EVAL_SALT = 0x4556414c;
+const STREAM_SALT = 0x5354524d;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[]): Values {
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        task: { type: "string" },
+        out: { type: "string" },
+        preset: { type: "string" },
+        config: { type: "string" },
+        steps: { type: "string" },
+        batch: { type: "string" },
+        lr: { type: "string" },
+        warmup: { type: "string" },
+        "weight-decay": { type: "string" },
+        ema: { type: "string" },
+        optimizer: { type: "string" },
+        "max-grad-norm": { type: "string" },
+        schedule: { type: "string" },
+        data: { type: "string" },
+        pool: { type: "string" },
+        "eval-every": { type: "string" },
+        "eval-count": { type: "string" },
+        checkpoint: { type: "string" },
+        "checkpoint-every": { type: "string" },
+        "log-every": { type: "string" },
+        resume: { type: "boolean" },
+        seed: { type: "string" },
+        json: { type: "boolean" },
+        bench: { type: "boolean" },
+        "no-torch": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    return values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see train --help)`);
+  }
+}
+
+function int(values: Values, name: string, min: number): number | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (typeof text !== "string" || !Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+  return v;
+}
+
+function num(values: Values, name: string, min: number, max = Infinity): number | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (typeof text !== "string" || text.trim() === "" || !Number.isFinite(v) || v < min || v > max) {
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${text}"`);
+  }
+  return v;
+}
+
+function presetConfig(name: string, overrides: Record<string, unknown>): ModelConfigInput {
+  const preset = presets[name];
+  if (!preset) throw new UsageError(`unknown preset "${name}" (one of ${Object.keys(presets).join(", ")})`);
+  return { ...preset, ...overrides } as ModelConfigInput;
+}
+
+function parseOverrides(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  try {
+    const v = JSON.parse(text);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+    return v;
+  } catch (e) {
+    throw new UsageError(`--config must be a JSON object, e.g. '{"dim":32}' (${(e as Error).message})`);
+  }
+}
+
+/** Writes `bytes` to `path` atomically: a temporary file, flushed to disk, then renamed over. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  try {
+    let off = 0;
+    while (off < bytes.length) off += await file.write(bytes.subarray(off));
+    await file.syncData();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(tmp, path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
+}
+
+/** Runs `train` with its arguments; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const values = parse(args);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.bench) return await bench(values);
+  if (!values.out || typeof values.out !== "string") throw new UsageError("--out FILE is required (the model file to write)");
+  const out = values.out;
+  const checkpointPath = (values.checkpoint as string | undefined) ?? `${out.replace(/\.safetensors$/, "")}.train.safetensors`;
+  const json = values.json === true;
+  const say = (obj: Record<string, unknown>, text: string) => {
+    if (json) console.log(JSON.stringify(obj));
+    else console.log(text);
+  };
+
+  const gpu = await Gpu.create();
+  let trainer: TRMTrainer;
+  let info: RunInfo;
+  const resuming = values.resume === true && (await exists(checkpointPath));
+  if (resuming) {
+    const restored = await restoreTraining(await Deno.readFile(checkpointPath), gpu);
+    trainer = restored.trainer;
+    info = restored.meta.run as unknown as RunInfo;
+    info.steps = int(values, "steps", 1) ?? info.steps;
+    info.evalEvery = int(values, "eval-every", 0) ?? info.evalEvery;
+    info.logEvery = int(values, "log-every", 1) ?? info.logEvery;
+    info.checkpointEvery = int(values, "checkpoint-every", 1) ?? info.checkpointEvery;
+    say({ event: "resume", step: trainer.step, checkpoint: checkpointPath }, `resuming from ${checkpointPath} at step ${trainer.step}`);
+  } else {
+    const task = values.task as PuzzleTask | undefined;
+    if (!task || !PUZZLE_TASKS.includes(task)) {
+      throw new UsageError(`--task must be one of ${PUZZLE_TASKS.join(", ")}${task ? `, got "${task}"` : ""}`);
+    }
+    if (values.resume) say({ event: "fresh", checkpoint: checkpointPath }, `no checkpoint at ${checkpointPath}: starting from scratch`);
+    const recipe = taskRecipe(task);
+    const steps = int(values, "steps", 1) ?? recipe.steps;
+    info = {
+      task,
+      preset: (values.preset as string | undefined) ?? recipe.preset,
+      configOverrides: parseOverrides(values.config as string | undefined),
+      batch: int(values, "batch", 1) ?? recipe.batch,
+      steps,
+      seed: int(values, "seed", 0) ?? 0,
+      poolSize: int(values, "pool", 1) ?? recipe.poolSize,
+      data: values.data as string | undefined,
+      evalCount: int(values, "eval-count", 0) ?? recipe.evalCount,
+      evalEvery: int(values, "eval-every", 0) ?? recipe.evalEvery,
+      checkpointEvery: int(values, "checkpoint-every", 1) ?? recipe.checkpointEvery,
+      logEvery: int(values, "log-every", 1) ?? recipe.logEvery,
+    };
+    const optimizer = (values.optimizer as string | undefined) ?? "adam-atan2";
+    if (optimizer !== "adam-atan2" && optimizer !== "adamw") throw new UsageError(`--optimizer must be adam-atan2 or adamw, got "${optimizer}"`);
+    const schedule = (values.schedule as string | undefined) ?? "constant";
+    if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    const settings: Partial<TrainerSettings> = {
+      lr: num(values, "lr", 0) ?? recipe.lr,
+      warmupSteps: int(values, "warmup", 0) ?? recipe.warmupSteps,
+      weightDecay: num(values, "weight-decay", 0) ?? recipe.weightDecay,
+      emaDecay: num(values, "ema", 0, 0.999999) ?? recipe.emaDecay,
+      optimizer,
+      maxGradNorm: num(values, "max-grad-norm", 1e-12),
+      schedule,
+      totalSteps: steps,
+      seed: info.seed,
+    };
+    let config;
+    try {
+      config = parseModelConfig(presetConfig(info.preset, info.configOverrides));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError((e as Error).message);
+    }
+    const model = await TinyRecursiveModel.create(config, { gpu, seed: info.seed });
+    trainer = await TRMTrainer.create({ model, ...settings });
+  }
+
+  const config = trainer.config;
+  const evalPool = info.evalCount > 0 ? generatePool(info.task, { count: info.evalCount, seed: deriveSeed(info.seed, EVAL_SALT) }) : undefined;
+  let pool: ExamplePool;
+  if (info.data) {
+    let text;
+    try {
+      text = await Deno.readTextFile(info.data);
+    } catch (e) {
+      throw new UsageError(`cannot read --data ${info.data}: ${(e as Error).message}`);
+    }
+    pool = recordsToDataset(parsePuzzleCsv(text), { task: info.task });
+  } else {
+    pool = generatePool(info.task, { count: info.poolSize, seed: deriveSeed(info.seed, POOL_SALT) });
+  }
+  if (pool.seqLen !== config.seqLen) {
+    throw new UsageError(`the ${info.task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen} (choose a matching --preset)`);
+  }
+  const source = poolSource(pool, {
+    seed: deriveSeed(info.seed, STREAM_SALT),
+    vocabSize: config.vocabSize,
+    augment: taskAugment(info.task, pool.seqLen),
+    exclude: evalPool ? poolKeys(evalPool) : undefined,
+    ignoreIndex: config.ignoreIndex,
+  });
+
+  const B = info.batch;
+  const progress = !json && Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  const bar = (text: string) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${text}`));
+  const clearBar = () => progress && bar("");
+  const startStep = trainer.step;
+  const started = performance.now();
+  let lastMetrics: SlotMetrics | undefined;
+  let lastEval: EvaluateResult | undefined;
+  let lastCheckpoint = startStep;
+
+  const rate = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const done = trainer.step - startStep;
+    return { seconds, stepsPerSecond: done / Math.max(seconds, 1e-9), examplesStepsPerSecond: (done * B) / Math.max(seconds, 1e-9) };
+  };
+  const readMetrics = async (): Promise<boolean> => {
+    const m = await trainer.readMetrics();
+    if (m.nonFiniteStep !== undefined) {
+      clearBar();
+      const msg = `the loss became NaN or Inf at step ${m.nonFiniteStep}; stopping. The last good checkpoint (step ${lastCheckpoint}) is kept` +
+        (lastCheckpoint > 0 ? ` at ${checkpointPath}` : "") + "; try a lower --lr or --max-grad-norm";
+      say({ event: "error", reason: "non-finite loss", step: m.nonFiniteStep, lastCheckpoint }, `error: ${msg}`);
+      return false;
+    }
+    if (m.windowSteps === 0) return true;
+    lastMetrics = m;
+    const r = rate();
+    clearBar();
+    say(
+      { event: "train", ...m, ...r },
+      `step ${m.step}/${info.steps} loss ${m.lmLoss.toFixed(4)} halt ${m.haltLoss.toFixed(4)} acc ${m.accuracy.toFixed(3)} ` +
+        `exact ${m.exactAccuracy.toFixed(3)} q-acc ${m.qHaltAccuracy.toFixed(3)} steps ${m.meanSteps.toFixed(2)} ` +
+        `lr ${m.lr.toExponential(2)} ${r.examplesStepsPerSecond.toFixed(1)} ex·steps/s`,
+    );
+    return true;
+  };
+  const runEval = async () => {
+    if (!evalPool) return;
+    clearBar();
+    lastEval = await evaluate(trainer.emaModel, evalPool);
+    const e = lastEval;
+    say(
+      { event: "eval", step: trainer.step, ...e },
+      `eval step ${trainer.step}: exact ${(100 * e.exactAccuracy).toFixed(1)}% token ${(100 * e.tokenAccuracy).toFixed(1)}% ` +
+        `halted-exact ${(100 * e.haltedExactAccuracy).toFixed(1)}% mean halt step ${e.meanHaltStep.toFixed(2)} (${e.count} held-out puzzles)`,
+    );
+  };
+  const save = async () => {
+    await writeFileAtomic(checkpointPath, await encodeTrainingState(trainer, info as unknown as Record<string, unknown>));
+    await writeFileAtomic(out, await encodeEmaModel(trainer, { task: info.task, step: String(trainer.step) }));
+    lastCheckpoint = trainer.step;
+    if (json) console.log(JSON.stringify({ event: "checkpoint", step: trainer.step, path: checkpointPath, model: out }));
+  };
+
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    if (!resuming && !json) {
+      console.log(
+        `training ${info.task} with ${info.preset} (${trainer.model.numParameters()} parameters), ${B} slots, ` +
+          `${info.steps} steps, lr ${trainer.settings.lr}, ${trainer.settings.optimizer} on ${gpu.summary.description}`,
+      );
+    }
+    while (trainer.step < info.steps && !interrupted) {
+      const t = trainer.step + 1;
+      trainer.slotStep(source.examples((t - 1) * B, B));
+      const s = trainer.step;
+      const last = s === info.steps;
+      const checkpointNow = s % info.checkpointEvery === 0 && !last;
+      const evalNow = info.evalEvery > 0 && s % info.evalEvery === 0 && !last;
+      if (s % info.logEvery === 0 || checkpointNow || evalNow || last) {
+        if (!(await readMetrics())) return 1;
+      }
+      if (evalNow) await runEval();
+      if (checkpointNow) await save();
+      if (progress) {
+        const r = rate();
+        const frac = s / info.steps;
+        const width = 24;
+        const filled = Math.round(frac * width);
+        const eta = (info.steps - s) / Math.max(r.stepsPerSecond, 1e-9);
+        const m = lastMetrics;
+        bar(
+          `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${s}/${info.steps} ${r.stepsPerSecond.toFixed(2)} steps/s ETA ${formatDuration(eta)}` +
+            (m ? ` loss ${m.lmLoss.toFixed(3)} exact ${m.exactAccuracy.toFixed(3)}` : ""),
+        );
+      }
+      // Let signal handlers run between steps.
+      if (interrupted || s % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (interrupted) {
+      if (!(await readMetrics())) return 1;
+      await save();
+      clearBar();
+      say({ event: "interrupted", step: trainer.step, checkpoint: checkpointPath }, `interrupted at step ${trainer.step}; saved ${checkpointPath} (continue with --resume)`);
+      return 130;
+    }
+    if (!(await readMetrics())) return 1;
+    await runEval();
+    await save();
+    const r = rate();
+    clearBar();
+    say(
+      {
+        event: "done",
+        step: trainer.step,
+        seconds: r.seconds,
+        stepsPerSecond: r.stepsPerSecond,
+        examplesStepsPerSecond: r.examplesStepsPerSecond,
+        exactAccuracy: lastEval?.exactAccuracy,
+        tokenAccuracy: lastEval?.tokenAccuracy,
+        model: out,
+        checkpoint: checkpointPath,
+      },
+      `done: ${trainer.step} steps in ${formatDuration(r.seconds)} (${r.examplesStepsPerSecond.toFixed(1)} examples × supervision steps/s)` +
+        (lastEval ? `; held-out exact accuracy ${(100 * lastEval.exactAccuracy).toFixed(1)}%` : "") +
+        `; EMA model written to ${out}`,
+    );
+    return 0;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    trainer.dispose();
+    trainer.model.dispose();
+  }
+}
+
+/** `train --bench`: slot-loop throughput here and, with the same config, in PyTorch. */
+async function bench(values: Values): Promise<number> {
+  const presetName = (values.preset as string | undefined) ?? "sudokuMlp";
+  const overrides = parseOverrides(values.config as string | undefined);
+  const config = parseModelConfig(presetConfig(presetName, overrides));
+  const batch = int(values, "batch", 1) ?? 64;
+  const steps = int(values, "steps", 1) ?? 3;
+  const json = values.json === true;
+  const gpu = await Gpu.create();
+  const model = await TinyRecursiveModel.create(config, { gpu, seed: 0 });
+  const trainer = await TRMTrainer.create({ model, lr: 1e-4, warmupSteps: 10 });
+  // Throughput does not depend on the token values: random tokens of the vocabulary.
+  const rng = new Rng(1);
+  const n = batch * config.seqLen;
+  const tokens = () => Int32Array.from({ length: n }, () => 1 + rng.int(config.vocabSize - 1));
+  const data = { inputs: tokens(), labels: tokens() };
+  const ours = await measureTrainThroughput(trainer, data, { warmup: 1, steps });
+  trainer.dispose();
+  model.dispose();
+  const results: Record<string, unknown>[] = [{
+    impl: "webgpu",
+    op: "train_step",
+    preset: presetName,
+    adapter: gpu.summary.description,
+    batch,
+    steps,
+    ms_per_step: ours.msPerStep,
+    examples_steps_per_s: ours.examplesStepsPerSecond,
+  }];
+  if (!values["no-torch"]) {
+    const script = new URL("../../tools/bench_train_torch.py", import.meta.url).pathname;
+    const cmd = new Deno.Command("/usr/bin/python3", {
+      args: [script, "--config", JSON.stringify(config), "--batch", String(batch), "--steps", String(steps)],
+      stdout: "piped",
+      stderr: "piped",
+    });
+    let output;
+    try {
+      output = await cmd.output();
+    } catch (e) {
+      throw new UsageError(`cannot run /usr/bin/python3 for the PyTorch bench (${(e as Error).message}); use --no-torch`);
+    }
+    const text = new TextDecoder().decode(output.stdout).trim().split("\n").pop() ?? "";
+    if (!output.success || !text.startsWith("{")) {
+      const err = new TextDecoder().decode(output.stderr).trim().split("\n").pop();
+      throw new Error(`the PyTorch bench failed: ${err}`);
+    }
+    results.push({ preset: presetName, ...JSON.parse(text) });
+  }
+  for (const r of results) {
+    if (json) console.log(JSON.stringify(r));
+    else {
+      console.log(
+        `${String(r.impl).padEnd(7)} ${presetName} batch ${batch}: ${(r.ms_per_step as number).toFixed(0)} ms/step, ` +
+          `${(r.examples_steps_per_s as number).toFixed(2)} examples × supervision steps/s (${r.adapter ?? ""}${r.threads ? `, ${r.threads} threads` : ""})`,
+      );
+    }
+  }
+  return 0;
+}
