@@ -11,6 +11,7 @@ export {
   grid,
   MAX_WORKGROUPS_PER_DIM,
   type PipelineOptions,
+  type TensorRange,
 } from "./gpu.ts";
 export {
   type AdapterProfile,
