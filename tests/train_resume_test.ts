@@ -55,7 +55,10 @@ function train(dir: string, extra: string[] = []): Deno.ChildProcess {
 }
 
 /** Reads JSON lines as they come; `onLine` may return true to stop reading. */
-async function readLines(child: Deno.ChildProcess, onLine: (line: Line) => boolean | void): Promise<Line[]> {
+async function readLines(
+  child: Deno.ChildProcess,
+  onLine: (line: Line) => boolean | void,
+): Promise<Line[]> {
   const lines: Line[] = [];
   let buffer = "";
   const decoder = new TextDecoder();
@@ -76,16 +79,25 @@ async function readLines(child: Deno.ChildProcess, onLine: (line: Line) => boole
 
 async function finish(child: Deno.ChildProcess, what: string): Promise<void> {
   const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
-  if (!status.success) throw new Error(`${what} failed (${status.code}): ${err.split("\n").filter((l) => !l.includes("XDG_RUNTIME_DIR")).join("\n")}`);
+  if (!status.success) {
+    throw new Error(
+      `${what} failed (${status.code}): ${
+        err.split("\n").filter((l) => !l.includes("XDG_RUNTIME_DIR")).join("\n")
+      }`,
+    );
+  }
 }
 
 function losses(lines: Line[]): Map<number, [number, number]> {
-  return new Map(lines.filter((l) => l.event === "train").map((l) => [l.step, [l.lmLoss!, l.haltLoss!]]));
+  return new Map(
+    lines.filter((l) => l.event === "train").map((l) => [l.step, [l.lmLoss!, l.haltLoss!]]),
+  );
 }
 
 Deno.test({
   ...opts,
-  name: "train: SIGKILL at a random step loses at most the steps since the last checkpoint; --resume reproduces the run",
+  name:
+    "train: SIGKILL at a random step loses at most the steps since the last checkpoint; --resume reproduces the run",
   fn: async () => {
     const dirA = await Deno.makeTempDir({ prefix: "trm_resume_a_" });
     const dirB = await Deno.makeTempDir({ prefix: "trm_resume_b_" });
@@ -95,10 +107,13 @@ Deno.test({
       const linesA = await readLines(a, () => false);
       await finish(a, "the uninterrupted run");
       const reference = losses(linesA);
-      if (reference.size !== STEPS) throw new Error(`expected ${STEPS} loss lines, got ${reference.size}`);
+      if (reference.size !== STEPS) {
+        throw new Error(`expected ${STEPS} loss lines, got ${reference.size}`);
+      }
 
       // Killed at a random step after the first checkpoint (between checkpoints most of the time).
-      const killAt = CHECKPOINT_EVERY + 1 + Math.floor(Math.random() * (STEPS - CHECKPOINT_EVERY - 3));
+      const killAt = CHECKPOINT_EVERY + 1 +
+        Math.floor(Math.random() * (STEPS - CHECKPOINT_EVERY - 3));
       const b = train(dirB);
       let lastLogged = 0;
       await readLines(b, (line) => {
@@ -113,10 +128,14 @@ Deno.test({
       if (status.success) throw new Error("the killed run should not exit successfully");
       const checkpoint = `${dirB}/model.train.safetensors`;
       const { meta } = decodeTrainingState(await Deno.readFile(checkpoint)); // throws if corrupt
-      if (meta.step % CHECKPOINT_EVERY !== 0 || meta.step < 1) throw new Error(`checkpoint at step ${meta.step}`);
+      if (meta.step % CHECKPOINT_EVERY !== 0 || meta.step < 1) {
+        throw new Error(`checkpoint at step ${meta.step}`);
+      }
       // Steps logged after the checkpoint are lost, and no more than a checkpoint interval.
       if (lastLogged - meta.step > CHECKPOINT_EVERY) {
-        throw new Error(`killed after step ${lastLogged} but the checkpoint holds step ${meta.step}`);
+        throw new Error(
+          `killed after step ${lastLogged} but the checkpoint holds step ${meta.step}`,
+        );
       }
 
       const c = train(dirB, ["--resume"]);
@@ -127,10 +146,17 @@ Deno.test({
         const got = resumed.get(s), want = reference.get(s);
         if (!got || !want) throw new Error(`step ${s} missing after resume`);
         // Same seed, same kernels, same state: the losses are bit-identical.
-        if (got[0] !== want[0] || got[1] !== want[1]) throw new Error(`step ${s}: losses ${got} after resume, ${want} uninterrupted`);
+        if (got[0] !== want[0] || got[1] !== want[1]) {
+          throw new Error(`step ${s}: losses ${got} after resume, ${want} uninterrupted`);
+        }
       }
-      const [modelA, modelB] = await Promise.all([Deno.readFile(`${dirA}/model.safetensors`), Deno.readFile(`${dirB}/model.safetensors`)]);
-      if (modelA.length !== modelB.length || modelA.some((v, i) => v !== modelB[i])) throw new Error("final models differ");
+      const [modelA, modelB] = await Promise.all([
+        Deno.readFile(`${dirA}/model.safetensors`),
+        Deno.readFile(`${dirB}/model.safetensors`),
+      ]);
+      if (modelA.length !== modelB.length || modelA.some((v, i) => v !== modelB[i])) {
+        throw new Error("final models differ");
+      }
     } finally {
       await Deno.remove(dirA, { recursive: true });
       await Deno.remove(dirB, { recursive: true });

@@ -47,10 +47,26 @@ Deno.test({
   ...opts,
   name: "learningRate: linear warmup from step 1, then constant or cosine",
   fn: () => {
-    assertClose([learningRate(1, { lr: 1e-3, warmupSteps: 10 })], [1e-4], { rtol: 1e-12, label: "step 1" });
-    assertClose([learningRate(10, { lr: 1e-3, warmupSteps: 10 })], [1e-3], { rtol: 1e-12, label: "end of warmup" });
-    assertClose([learningRate(500, { lr: 1e-3, warmupSteps: 10 })], [1e-3], { rtol: 1e-12, label: "constant" });
-    const cos = (s: number) => learningRate(s, { lr: 1, warmupSteps: 10, schedule: "cosine", totalSteps: 110, minLrRatio: 0.1 });
+    assertClose([learningRate(1, { lr: 1e-3, warmupSteps: 10 })], [1e-4], {
+      rtol: 1e-12,
+      label: "step 1",
+    });
+    assertClose([learningRate(10, { lr: 1e-3, warmupSteps: 10 })], [1e-3], {
+      rtol: 1e-12,
+      label: "end of warmup",
+    });
+    assertClose([learningRate(500, { lr: 1e-3, warmupSteps: 10 })], [1e-3], {
+      rtol: 1e-12,
+      label: "constant",
+    });
+    const cos = (s: number) =>
+      learningRate(s, {
+        lr: 1,
+        warmupSteps: 10,
+        schedule: "cosine",
+        totalSteps: 110,
+        minLrRatio: 0.1,
+      });
     assertClose([cos(10), cos(60), cos(110)], [1, 0.55, 0.1], { atol: 1e-12, label: "cosine" });
   },
 });
@@ -63,7 +79,15 @@ Deno.test({
     for (const variant of ["adam-atan2", "adamw"] as const) {
       const model = await TinyRecursiveModel.create(TINY, { gpu, seed: 3 });
       const maxGradNorm = variant === "adamw" ? 0.05 : undefined; // small enough to clip
-      const trainer = await TRMTrainer.create({ model, lr: 1e-2, warmupSteps: 4, weightDecay: 0.5, emaDecay: 0.9, optimizer: variant, maxGradNorm });
+      const trainer = await TRMTrainer.create({
+        model,
+        lr: 1e-2,
+        warmupSteps: 4,
+        weightDecay: 0.5,
+        emaDecay: 0.9,
+        optimizer: variant,
+        maxGradNorm,
+      });
       const { inputs, targets } = batchOf(5, 20);
       const before = await model.readValues();
       await trainer.trainStep([inputs, targets], 1);
@@ -74,7 +98,9 @@ Deno.test({
       let norm2 = 0;
       for (const g of grads) for (const v of g) norm2 += v * v;
       const scale = maxGradNorm ? Math.min(1, maxGradNorm / (Math.sqrt(norm2) + 1e-6)) : 1;
-      if (maxGradNorm && !(scale < 0.9)) throw new Error(`the clipping test should clip (scale ${scale})`);
+      if (maxGradNorm && !(scale < 0.9)) {
+        throw new Error(`the clipping test should clip (scale ${scale})`);
+      }
       names.forEach((name, i) => {
         const zero = new Float64Array(before.get(name)!.length);
         const ref = adamRef(before.get(name)!, grads[i], zero, zero, {
@@ -88,9 +114,17 @@ Deno.test({
           gradScale: scale,
         });
         // One f32 update of size ≤ lr: errors of a few ulps of the weights.
-        assertClose(after.get(name)!, ref.param, { atol: 2e-6, rtol: 1e-5, label: `${variant} ${name}` });
+        assertClose(after.get(name)!, ref.param, {
+          atol: 2e-6,
+          rtol: 1e-5,
+          label: `${variant} ${name}`,
+        });
         const emaRef = ref.param.map((p, j) => 0.9 * before.get(name)![j] + 0.1 * p);
-        assertClose(ema.get(name)!, emaRef, { atol: 2e-6, rtol: 1e-5, label: `${variant} EMA ${name}` });
+        assertClose(ema.get(name)!, emaRef, {
+          atol: 2e-6,
+          rtol: 1e-5,
+          label: `${variant} EMA ${name}`,
+        });
       });
       // Untrained tensors stay put in both models.
       sameArray(after.get("inner.H_init")!, before.get("inner.H_init")!, "H_init");
@@ -117,12 +151,24 @@ Deno.test({
     const expected = await hostLoss();
     const r = await trainer.trainStep([inputs, targets], 1); // lr 0: weights unchanged
     // GPU f32 stablemax vs host float64 on the same f32 logits: ~1e-6 relative.
-    assertClose([r.taskLoss, r.haltLoss, r.totalLoss], [expected.taskLoss, expected.haltLoss, expected.totalLoss], { rtol: 1e-5, atol: 1e-6, label: "losses" });
-    assertClose([r.accuracy, r.exactAccuracy], [expected.accuracy, expected.exactAccuracy], { atol: 0, rtol: 0, label: "accuracy" });
+    assertClose([r.taskLoss, r.haltLoss, r.totalLoss], [
+      expected.taskLoss,
+      expected.haltLoss,
+      expected.totalLoss,
+    ], { rtol: 1e-5, atol: 1e-6, label: "losses" });
+    assertClose([r.accuracy, r.exactAccuracy], [expected.accuracy, expected.exactAccuracy], {
+      atol: 0,
+      rtol: 0,
+      label: "accuracy",
+    });
     // Halting head: q = bias = -5 for every example (weight 0), targets 0 at random init:
     // d/d bias_0 of 0.5·Σ BCE / B = 0.5·sigmoid(-5).
     const biasGrad = await gpu.read(model.grads.get("inner.q_head.bias")!);
-    assertClose([biasGrad[0], biasGrad[1]], [0.5 / (1 + Math.exp(5)), 0], { rtol: 1e-5, atol: 1e-9, label: "q bias grad" });
+    assertClose([biasGrad[0], biasGrad[1]], [0.5 / (1 + Math.exp(5)), 0], {
+      rtol: 1e-5,
+      atol: 1e-9,
+      label: "q bias grad",
+    });
     // lm_head: central differences of the host loss (f32 forward; eps 1e-2, loss ~1.8: 2% agreement).
     const name = "inner.lm_head.weight";
     const grad = await gpu.read(model.grads.get(name)!);
@@ -149,7 +195,10 @@ Deno.test({
   name: "slot loop: halted slots take fresh samples and restart; the rest keep theirs",
   fn: async () => {
     const gpu = await testGpu();
-    const model = await TinyRecursiveModel.create({ ...TINY, haltExplorationProb: 0 }, { gpu, seed: 5 });
+    const model = await TinyRecursiveModel.create({ ...TINY, haltExplorationProb: 0 }, {
+      gpu,
+      seed: 5,
+    });
     const trainer = await TRMTrainer.create({ model, lr: 0, warmupSteps: 0 });
     const B = 7;
     const batches = [1, 2, 3].map((k) => {
@@ -158,7 +207,11 @@ Deno.test({
     });
     const state = async () => {
       const t = trainer.stateTensors();
-      const [ids, steps, halted] = await gpu.readMany([t.get("slots/ids")!, t.get("slots/steps")!, t.get("slots/halted")!]);
+      const [ids, steps, halted] = await gpu.readMany([
+        t.get("slots/ids")!,
+        t.get("slots/steps")!,
+        t.get("slots/halted")!,
+      ]);
       return { ids, steps, halted };
     };
     // q_halt = -5 (< 0) at init and lr 0: slots halt only at N_sup = 2.
@@ -172,7 +225,9 @@ Deno.test({
     sameArray(s.ids, batches[0].inputs, "step 2 keeps batch 1");
     sameArray(s.halted, new Array(B).fill(1), "all halt at N_sup");
     const m = await trainer.readMetrics();
-    if (m.windowSteps !== 2 || m.halted !== B || m.meanSteps !== 2) throw new Error(`metrics ${JSON.stringify(m)}`);
+    if (m.windowSteps !== 2 || m.halted !== B || m.meanSteps !== 2) {
+      throw new Error(`metrics ${JSON.stringify(m)}`);
+    }
     trainer.slotStep(batches[2]);
     s = await state();
     sameArray(s.ids, batches[2].inputs, "step 3 takes batch 3");
@@ -187,32 +242,62 @@ Deno.test({
   name: "training checkpoint: restore continues bit-identically; NaN is detected with its step",
   fn: async () => {
     const gpu = await testGpu();
-    const model = await TinyRecursiveModel.create({ ...TINY, maxSupervisionSteps: 3 }, { gpu, seed: 6 });
-    const trainer = await TRMTrainer.create({ model, lr: 3e-3, warmupSteps: 2, weightDecay: 0.1, emaDecay: 0.9, seed: 9 });
+    const model = await TinyRecursiveModel.create({ ...TINY, maxSupervisionSteps: 3 }, {
+      gpu,
+      seed: 6,
+    });
+    const trainer = await TRMTrainer.create({
+      model,
+      lr: 3e-3,
+      warmupSteps: 2,
+      weightDecay: 0.1,
+      emaDecay: 0.9,
+      seed: 9,
+    });
     const pool = generatePool("sudoku4", { count: 20, seed: 1 });
     const source = poolSource(pool, { seed: 2, vocabSize: 6, augment: sudokuAugment(4) });
     // Exploration draws: probability 0.1 of a minimum uniform in [2, N_sup = 3].
     const draws = trainer.explorationDraws(1, 4000);
     const explored = draws.filter((d) => d > 0);
-    if (!(explored.length > 320 && explored.length < 480)) throw new Error(`${explored.length} of 4000 explored`);
-    if (explored.some((d) => d < 2 || d > 3) || !explored.includes(3)) throw new Error("draws outside [2, N_sup = 3]");
+    if (!(explored.length > 320 && explored.length < 480)) {
+      throw new Error(`${explored.length} of 4000 explored`);
+    }
+    if (explored.some((d) => d < 2 || d > 3) || !explored.includes(3)) {
+      throw new Error("draws outside [2, N_sup = 3]");
+    }
     const B = 9;
     for (let t = 1; t <= 3; t++) trainer.slotStep(source.examples((t - 1) * B, B));
     await trainer.readMetrics();
     trainer.slotStep(source.examples(3 * B, B)); // an unread metrics window travels too
     const bytes = await encodeTrainingState(trainer, { note: "test" });
     const decoded = decodeTrainingState(bytes);
-    if (decoded.meta.step !== 4 || decoded.meta.run.note !== "test" || decoded.meta.slotBatch !== B) throw new Error("metadata");
+    if (
+      decoded.meta.step !== 4 || decoded.meta.run.note !== "test" || decoded.meta.slotBatch !== B
+    ) throw new Error("metadata");
     const { trainer: copy } = await restoreTraining(bytes, gpu);
     for (let t = 5; t <= 7; t++) {
       trainer.slotStep(source.examples((t - 1) * B, B));
       copy.slotStep(source.examples((t - 1) * B, B));
     }
     const [a, b] = [await trainer.readMetrics(), await copy.readMetrics()];
-    if (a.windowSteps !== 4 || b.windowSteps !== 4) throw new Error(`windows ${a.windowSteps} ${b.windowSteps}`);
-    sameArray([a.lmLoss, a.haltLoss, a.exactAccuracy, a.step], [b.lmLoss, b.haltLoss, b.exactAccuracy, b.step], "metrics after restore");
+    if (a.windowSteps !== 4 || b.windowSteps !== 4) {
+      throw new Error(`windows ${a.windowSteps} ${b.windowSteps}`);
+    }
+    sameArray([a.lmLoss, a.haltLoss, a.exactAccuracy, a.step], [
+      b.lmLoss,
+      b.haltLoss,
+      b.exactAccuracy,
+      b.step,
+    ], "metrics after restore");
     const ta = trainer.stateTensors(), tb = copy.stateTensors();
-    for (const name of ["model/inner.lm_head.weight", "ema/inner.lm_head.weight", "adam_v/inner.embed_tokens.embedding_weight", "slots/z"]) {
+    for (
+      const name of [
+        "model/inner.lm_head.weight",
+        "ema/inner.lm_head.weight",
+        "adam_v/inner.embed_tokens.embedding_weight",
+        "slots/z",
+      ]
+    ) {
       sameArray(await gpu.read(ta.get(name)!), await gpu.read(tb.get(name)!), name);
     }
     // A NaN weight makes the next step's loss NaN: reported with that step's number.
@@ -224,7 +309,12 @@ Deno.test({
     if (bad.nonFiniteStep !== 8) throw new Error(`nonFiniteStep ${bad.nonFiniteStep}, expected 8`);
     let threw = false;
     try {
-      await copy.trainStep([pool.inputs.subarray(0, 32), pool.labels.subarray(0, 32)].map((a) => Int32Array.from(a)) as [Int32Array, Int32Array], 1);
+      await copy.trainStep(
+        [pool.inputs.subarray(0, 32), pool.labels.subarray(0, 32)].map((a) =>
+          Int32Array.from(a)
+        ) as [Int32Array, Int32Array],
+        1,
+      );
     } catch (e) {
       threw = e instanceof NonFiniteLossError && e.step === 9;
     }
@@ -233,5 +323,41 @@ Deno.test({
       t.dispose();
       t.model.dispose();
     }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "puzzle embeddings: sign-SGD on the rows in the batch only, outside the EMA",
+  fn: async () => {
+    const gpu = await testGpu();
+    const model = await TinyRecursiveModel.create({ ...TINY, puzzleEmbLen: 2, numPuzzleIdentifiers: 4 }, { gpu, seed: 8 });
+    const name = "inner.puzzle_emb.weights";
+    // Non-zero rows, so that the update's direction is visible in every row.
+    const start = Float32Array.from({ length: 4 * 16 }, (_, i) => Math.sin(i));
+    model.writeValues(new Map([[name, start]]));
+    const trainer = await TRMTrainer.create({ model, lr: 1e-2, warmupSteps: 0, weightDecay: 0.5, puzzleEmbLr: 0.1, puzzleEmbWeightDecay: 0.2 });
+    const { inputs, targets } = batchOf(3, 50);
+    const puzzleIds = Int32Array.of(1, 3, 1);
+    const r = await trainer.trainStep([inputs, targets], 1, { puzzleIds });
+    if (!Number.isFinite(r.totalLoss)) throw new Error("loss");
+    const after = (await model.readValues()).get(name)!;
+    for (let row = 0; row < 4; row++) {
+      for (let j = 0; j < 16; j++) {
+        const before = start[row * 16 + j], now = after[row * 16 + j];
+        if (row === 0 || row === 2) {
+          if (now !== before) throw new Error(`row ${row} (not in the batch) changed`);
+        } else {
+          // w·(1 - lr·wd) - lr·sign(g): a step of exactly ±0.1 (or 0 where g = 0) after the decay.
+          const step = Math.abs(now - before * (1 - 0.1 * 0.2));
+          if (!(Math.abs(step - 0.1) < 1e-6 || step < 1e-7)) throw new Error(`row ${row}[${j}]: step ${step}`);
+        }
+      }
+    }
+    // The EMA model carries the live puzzle embeddings.
+    const ema = (await trainer.emaModel.readValues()).get(name)!;
+    sameArray(ema, after, "EMA puzzle embeddings");
+    trainer.dispose();
+    model.dispose();
   },
 });

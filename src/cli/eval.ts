@@ -14,7 +14,8 @@ import { loadModel } from "../model/checkpoint.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { UsageError } from "./main.ts";
 
-const HELP = `Usage: deno run -A cli.ts eval --model MODEL.safetensors --data FILE [--limit N] [--json]
+const HELP =
+  `Usage: deno run -A cli.ts eval --model MODEL.safetensors --data FILE [--limit N] [--json]
 
 Scores a model on a dataset: every puzzle runs all N_sup supervision steps and is scored on
 the last (the official evaluation); also reports the step where the halting head would stop.
@@ -56,12 +57,16 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (!values.model) throw new UsageError("--model FILE is required");
-  if (!values.data) throw new UsageError("--data FILE is required (a CSV or an official dataset directory)");
+  if (!values.data) {
+    throw new UsageError("--data FILE is required (a CSV or an official dataset directory)");
+  }
   const positive = (name: "limit" | "batch" | "steps") => {
     const text = values[name];
     if (text === undefined) return undefined;
     const v = Number(text);
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+    if (!Number.isInteger(v) || v < 1) {
+      throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+    }
     return v;
   };
   const limit = positive("limit"), batchSize = positive("batch"), maxSteps = positive("steps");
@@ -88,10 +93,14 @@ export async function run(args: string[]): Promise<number> {
   const model = await loadModel(modelBytes, { gpu });
   try {
     if (data.seqLen !== model.config.seqLen) {
-      throw new UsageError(`the data has ${data.seqLen} tokens per puzzle; the model expects ${model.config.seqLen}`);
+      throw new UsageError(
+        `the data has ${data.seqLen} tokens per puzzle; the model expects ${model.config.seqLen}`,
+      );
     }
     if (data.metadata.vocab_size > model.config.vocabSize) {
-      throw new UsageError(`the data's vocabulary (${data.metadata.vocab_size}) is larger than the model's (${model.config.vocabSize})`);
+      throw new UsageError(
+        `the data's vocabulary (${data.metadata.vocab_size}) is larger than the model's (${model.config.vocabSize})`,
+      );
     }
     const progress = !values.json && Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
@@ -100,16 +109,32 @@ export async function run(args: string[]): Promise<number> {
       batchSize,
       maxSteps,
       ignoreLabel: data.metadata.ignore_label_id ?? 0,
-      onProgress: progress ? (done, total) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${done}/${total} puzzles`)) : undefined,
+      onProgress: progress
+        ? (done, total) =>
+          Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${done}/${total} puzzles`))
+        : undefined,
     });
     if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
     if (values.json) {
-      console.log(JSON.stringify({ model: values.model, data: values.data, adapter: gpu.summary.description, ...r }));
+      console.log(
+        JSON.stringify({
+          model: values.model,
+          data: values.data,
+          adapter: gpu.summary.description,
+          ...r,
+        }),
+      );
     } else {
       console.log(
-        `${r.count} puzzles: exact accuracy ${(100 * r.exactAccuracy).toFixed(2)}%, token accuracy ${(100 * r.tokenAccuracy).toFixed(2)}%\n` +
-          `halting head: mean halting step ${r.meanHaltStep.toFixed(2)}, exact accuracy where it halts ${(100 * r.haltedExactAccuracy).toFixed(2)}%\n` +
-          `${r.puzzlesPerSecond.toFixed(1)} puzzles/s (${r.seconds.toFixed(1)} s on ${gpu.summary.description})`,
+        `${r.count} puzzles: exact accuracy ${
+          (100 * r.exactAccuracy).toFixed(2)
+        }%, token accuracy ${(100 * r.tokenAccuracy).toFixed(2)}%\n` +
+          `halting head: mean halting step ${
+            r.meanHaltStep.toFixed(2)
+          }, exact accuracy where it halts ${(100 * r.haltedExactAccuracy).toFixed(2)}%\n` +
+          `${r.puzzlesPerSecond.toFixed(1)} puzzles/s (${
+            r.seconds.toFixed(1)
+          } s on ${gpu.summary.description})`,
       );
     }
     return 0;

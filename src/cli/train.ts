@@ -14,14 +14,21 @@ import { type ModelConfigInput, parseModelConfig, presets } from "../model/confi
 import { TinyRecursiveModel } from "../model/model.ts";
 import { deriveSeed, Rng } from "../puzzles/rng.ts";
 import { measureTrainThroughput } from "../train/bench.ts";
-import { type ExamplePool, generatePool, poolKeys, poolSource, taskAugment } from "../train/data.ts";
+import {
+  type ExamplePool,
+  generatePool,
+  poolKeys,
+  poolSource,
+  taskAugment,
+} from "../train/data.ts";
 import { evaluate, type EvaluateResult } from "../train/evaluate.ts";
 import { taskRecipe } from "../train/recipes.ts";
 import { encodeEmaModel, encodeTrainingState, restoreTraining } from "../train/state.ts";
 import { type SlotMetrics, type TrainerSettings, TRMTrainer } from "../train/trainer.ts";
 import { UsageError } from "./main.ts";
 
-const HELP = `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze --out model.safetensors [options]
+const HELP =
+  `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze --out model.safetensors [options]
        deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--no-torch]
 
 Trains with the official slot loop (one optimizer step per supervision step; halted slots
@@ -121,7 +128,9 @@ function int(values: Values, name: string, min: number): number | undefined {
   const text = values[name];
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (typeof text !== "string" || !Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+  if (typeof text !== "string" || !Number.isInteger(v) || v < min) {
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+  }
   return v;
 }
 
@@ -137,7 +146,9 @@ function num(values: Values, name: string, min: number, max = Infinity): number 
 
 function presetConfig(name: string, overrides: Record<string, unknown>): ModelConfigInput {
   const preset = presets[name];
-  if (!preset) throw new UsageError(`unknown preset "${name}" (one of ${Object.keys(presets).join(", ")})`);
+  if (!preset) {
+    throw new UsageError(`unknown preset "${name}" (one of ${Object.keys(presets).join(", ")})`);
+  }
   return { ...preset, ...overrides } as ModelConfigInput;
 }
 
@@ -148,7 +159,9 @@ function parseOverrides(text: string | undefined): Record<string, unknown> {
     if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
     return v;
   } catch (e) {
-    throw new UsageError(`--config must be a JSON object, e.g. '{"dim":32}' (${(e as Error).message})`);
+    throw new UsageError(
+      `--config must be a JSON object, e.g. '{"dim":32}' (${(e as Error).message})`,
+    );
   }
 }
 
@@ -180,7 +193,11 @@ function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
+  return h
+    ? `${h}h${String(m).padStart(2, "0")}m`
+    : m
+    ? `${m}m${String(r).padStart(2, "0")}s`
+    : `${r}s`;
 }
 
 /** Runs `train` with its arguments; returns the exit code. */
@@ -191,9 +208,12 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (values.bench) return await bench(values);
-  if (!values.out || typeof values.out !== "string") throw new UsageError("--out FILE is required (the model file to write)");
+  if (!values.out || typeof values.out !== "string") {
+    throw new UsageError("--out FILE is required (the model file to write)");
+  }
   const out = values.out;
-  const checkpointPath = (values.checkpoint as string | undefined) ?? `${out.replace(/\.safetensors$/, "")}.train.safetensors`;
+  const checkpointPath = (values.checkpoint as string | undefined) ??
+    `${out.replace(/\.safetensors$/, "")}.train.safetensors`;
   const json = values.json === true;
   const say = (obj: Record<string, unknown>, text: string) => {
     if (json) console.log(JSON.stringify(obj));
@@ -212,13 +232,23 @@ export async function run(args: string[]): Promise<number> {
     info.evalEvery = int(values, "eval-every", 0) ?? info.evalEvery;
     info.logEvery = int(values, "log-every", 1) ?? info.logEvery;
     info.checkpointEvery = int(values, "checkpoint-every", 1) ?? info.checkpointEvery;
-    say({ event: "resume", step: trainer.step, checkpoint: checkpointPath }, `resuming from ${checkpointPath} at step ${trainer.step}`);
+    say(
+      { event: "resume", step: trainer.step, checkpoint: checkpointPath },
+      `resuming from ${checkpointPath} at step ${trainer.step}`,
+    );
   } else {
     const task = values.task as PuzzleTask | undefined;
     if (!task || !PUZZLE_TASKS.includes(task)) {
-      throw new UsageError(`--task must be one of ${PUZZLE_TASKS.join(", ")}${task ? `, got "${task}"` : ""}`);
+      throw new UsageError(
+        `--task must be one of ${PUZZLE_TASKS.join(", ")}${task ? `, got "${task}"` : ""}`,
+      );
     }
-    if (values.resume) say({ event: "fresh", checkpoint: checkpointPath }, `no checkpoint at ${checkpointPath}: starting from scratch`);
+    if (values.resume) {
+      say(
+        { event: "fresh", checkpoint: checkpointPath },
+        `no checkpoint at ${checkpointPath}: starting from scratch`,
+      );
+    }
     const recipe = taskRecipe(task);
     const steps = int(values, "steps", 1) ?? recipe.steps;
     info = {
@@ -236,9 +266,13 @@ export async function run(args: string[]): Promise<number> {
       logEvery: int(values, "log-every", 1) ?? recipe.logEvery,
     };
     const optimizer = (values.optimizer as string | undefined) ?? "adam-atan2";
-    if (optimizer !== "adam-atan2" && optimizer !== "adamw") throw new UsageError(`--optimizer must be adam-atan2 or adamw, got "${optimizer}"`);
+    if (optimizer !== "adam-atan2" && optimizer !== "adamw") {
+      throw new UsageError(`--optimizer must be adam-atan2 or adamw, got "${optimizer}"`);
+    }
     const schedule = (values.schedule as string | undefined) ?? "constant";
-    if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    if (schedule !== "constant" && schedule !== "cosine") {
+      throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    }
     const settings: Partial<TrainerSettings> = {
       lr: num(values, "lr", 0) ?? recipe.lr,
       warmupSteps: int(values, "warmup", 0) ?? recipe.warmupSteps,
@@ -262,7 +296,9 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const config = trainer.config;
-  const evalPool = info.evalCount > 0 ? generatePool(info.task, { count: info.evalCount, seed: deriveSeed(info.seed, EVAL_SALT) }) : undefined;
+  const evalPool = info.evalCount > 0
+    ? generatePool(info.task, { count: info.evalCount, seed: deriveSeed(info.seed, EVAL_SALT) })
+    : undefined;
   let pool: ExamplePool;
   if (info.data) {
     let text;
@@ -273,10 +309,15 @@ export async function run(args: string[]): Promise<number> {
     }
     pool = recordsToDataset(parsePuzzleCsv(text), { task: info.task });
   } else {
-    pool = generatePool(info.task, { count: info.poolSize, seed: deriveSeed(info.seed, POOL_SALT) });
+    pool = generatePool(info.task, {
+      count: info.poolSize,
+      seed: deriveSeed(info.seed, POOL_SALT),
+    });
   }
   if (pool.seqLen !== config.seqLen) {
-    throw new UsageError(`the ${info.task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen} (choose a matching --preset)`);
+    throw new UsageError(
+      `the ${info.task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen} (choose a matching --preset)`,
+    );
   }
   const source = poolSource(pool, {
     seed: deriveSeed(info.seed, STREAM_SALT),
@@ -300,15 +341,24 @@ export async function run(args: string[]): Promise<number> {
   const rate = () => {
     const seconds = (performance.now() - started) / 1000;
     const done = trainer.step - startStep;
-    return { seconds, stepsPerSecond: done / Math.max(seconds, 1e-9), examplesStepsPerSecond: (done * B) / Math.max(seconds, 1e-9) };
+    return {
+      seconds,
+      stepsPerSecond: done / Math.max(seconds, 1e-9),
+      examplesStepsPerSecond: (done * B) / Math.max(seconds, 1e-9),
+    };
   };
   const readMetrics = async (): Promise<boolean> => {
     const m = await trainer.readMetrics();
     if (m.nonFiniteStep !== undefined) {
       clearBar();
-      const msg = `the loss became NaN or Inf at step ${m.nonFiniteStep}; stopping. The last good checkpoint (step ${lastCheckpoint}) is kept` +
-        (lastCheckpoint > 0 ? ` at ${checkpointPath}` : "") + "; try a lower --lr or --max-grad-norm";
-      say({ event: "error", reason: "non-finite loss", step: m.nonFiniteStep, lastCheckpoint }, `error: ${msg}`);
+      const msg =
+        `the loss became NaN or Inf at step ${m.nonFiniteStep}; stopping. The last good checkpoint (step ${lastCheckpoint}) is kept` +
+        (lastCheckpoint > 0 ? ` at ${checkpointPath}` : "") +
+        "; try a lower --lr or --max-grad-norm";
+      say(
+        { event: "error", reason: "non-finite loss", step: m.nonFiniteStep, lastCheckpoint },
+        `error: ${msg}`,
+      );
       return false;
     }
     if (m.windowSteps === 0) return true;
@@ -317,8 +367,12 @@ export async function run(args: string[]): Promise<number> {
     clearBar();
     say(
       { event: "train", ...m, ...r },
-      `step ${m.step}/${info.steps} loss ${m.lmLoss.toFixed(4)} halt ${m.haltLoss.toFixed(4)} acc ${m.accuracy.toFixed(3)} ` +
-        `exact ${m.exactAccuracy.toFixed(3)} q-acc ${m.qHaltAccuracy.toFixed(3)} steps ${m.meanSteps.toFixed(2)} ` +
+      `step ${m.step}/${info.steps} loss ${m.lmLoss.toFixed(4)} halt ${m.haltLoss.toFixed(4)} acc ${
+        m.accuracy.toFixed(3)
+      } ` +
+        `exact ${m.exactAccuracy.toFixed(3)} q-acc ${m.qHaltAccuracy.toFixed(3)} steps ${
+          m.meanSteps.toFixed(2)
+        } ` +
         `lr ${m.lr.toExponential(2)} ${r.examplesStepsPerSecond.toFixed(1)} ex·steps/s`,
     );
     return true;
@@ -330,15 +384,34 @@ export async function run(args: string[]): Promise<number> {
     const e = lastEval;
     say(
       { event: "eval", step: trainer.step, ...e },
-      `eval step ${trainer.step}: exact ${(100 * e.exactAccuracy).toFixed(1)}% token ${(100 * e.tokenAccuracy).toFixed(1)}% ` +
-        `halted-exact ${(100 * e.haltedExactAccuracy).toFixed(1)}% mean halt step ${e.meanHaltStep.toFixed(2)} (${e.count} held-out puzzles)`,
+      `eval step ${trainer.step}: exact ${(100 * e.exactAccuracy).toFixed(1)}% token ${
+        (100 * e.tokenAccuracy).toFixed(1)
+      }% ` +
+        `halted-exact ${(100 * e.haltedExactAccuracy).toFixed(1)}% mean halt step ${
+          e.meanHaltStep.toFixed(2)
+        } (${e.count} held-out puzzles)`,
     );
   };
   const save = async () => {
-    await writeFileAtomic(checkpointPath, await encodeTrainingState(trainer, info as unknown as Record<string, unknown>));
-    await writeFileAtomic(out, await encodeEmaModel(trainer, { task: info.task, step: String(trainer.step) }));
+    await writeFileAtomic(
+      checkpointPath,
+      await encodeTrainingState(trainer, info as unknown as Record<string, unknown>),
+    );
+    await writeFileAtomic(
+      out,
+      await encodeEmaModel(trainer, { task: info.task, step: String(trainer.step) }),
+    );
     lastCheckpoint = trainer.step;
-    if (json) console.log(JSON.stringify({ event: "checkpoint", step: trainer.step, path: checkpointPath, model: out }));
+    if (json) {
+      console.log(
+        JSON.stringify({
+          event: "checkpoint",
+          step: trainer.step,
+          path: checkpointPath,
+          model: out,
+        }),
+      );
+    }
   };
 
   let interrupted = false;
@@ -374,7 +447,9 @@ export async function run(args: string[]): Promise<number> {
         const eta = (info.steps - s) / Math.max(r.stepsPerSecond, 1e-9);
         const m = lastMetrics;
         bar(
-          `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${s}/${info.steps} ${r.stepsPerSecond.toFixed(2)} steps/s ETA ${formatDuration(eta)}` +
+          `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${s}/${info.steps} ${
+            r.stepsPerSecond.toFixed(2)
+          } steps/s ETA ${formatDuration(eta)}` +
             (m ? ` loss ${m.lmLoss.toFixed(3)} exact ${m.exactAccuracy.toFixed(3)}` : ""),
         );
       }
@@ -385,7 +460,10 @@ export async function run(args: string[]): Promise<number> {
       if (!(await readMetrics())) return 1;
       await save();
       clearBar();
-      say({ event: "interrupted", step: trainer.step, checkpoint: checkpointPath }, `interrupted at step ${trainer.step}; saved ${checkpointPath} (continue with --resume)`);
+      say(
+        { event: "interrupted", step: trainer.step, checkpoint: checkpointPath },
+        `interrupted at step ${trainer.step}; saved ${checkpointPath} (continue with --resume)`,
+      );
       return 130;
     }
     if (!(await readMetrics())) return 1;
@@ -405,8 +483,12 @@ export async function run(args: string[]): Promise<number> {
         model: out,
         checkpoint: checkpointPath,
       },
-      `done: ${trainer.step} steps in ${formatDuration(r.seconds)} (${r.examplesStepsPerSecond.toFixed(1)} examples × supervision steps/s)` +
-        (lastEval ? `; held-out exact accuracy ${(100 * lastEval.exactAccuracy).toFixed(1)}%` : "") +
+      `done: ${trainer.step} steps in ${formatDuration(r.seconds)} (${
+        r.examplesStepsPerSecond.toFixed(1)
+      } examples × supervision steps/s)` +
+        (lastEval
+          ? `; held-out exact accuracy ${(100 * lastEval.exactAccuracy).toFixed(1)}%`
+          : "") +
         `; EMA model written to ${out}`,
     );
     return 0;
@@ -449,7 +531,15 @@ async function bench(values: Values): Promise<number> {
   if (!values["no-torch"]) {
     const script = new URL("../../tools/bench_train_torch.py", import.meta.url).pathname;
     const cmd = new Deno.Command("/usr/bin/python3", {
-      args: [script, "--config", JSON.stringify(config), "--batch", String(batch), "--steps", String(steps)],
+      args: [
+        script,
+        "--config",
+        JSON.stringify(config),
+        "--batch",
+        String(batch),
+        "--steps",
+        String(steps),
+      ],
       stdout: "piped",
       stderr: "piped",
     });
@@ -457,7 +547,11 @@ async function bench(values: Values): Promise<number> {
     try {
       output = await cmd.output();
     } catch (e) {
-      throw new UsageError(`cannot run /usr/bin/python3 for the PyTorch bench (${(e as Error).message}); use --no-torch`);
+      throw new UsageError(
+        `cannot run /usr/bin/python3 for the PyTorch bench (${
+          (e as Error).message
+        }); use --no-torch`,
+      );
     }
     const text = new TextDecoder().decode(output.stdout).trim().split("\n").pop() ?? "";
     if (!output.success || !text.startsWith("{")) {
@@ -470,8 +564,12 @@ async function bench(values: Values): Promise<number> {
     if (json) console.log(JSON.stringify(r));
     else {
       console.log(
-        `${String(r.impl).padEnd(7)} ${presetName} batch ${batch}: ${(r.ms_per_step as number).toFixed(0)} ms/step, ` +
-          `${(r.examples_steps_per_s as number).toFixed(2)} examples × supervision steps/s (${r.adapter ?? ""}${r.threads ? `, ${r.threads} threads` : ""})`,
+        `${String(r.impl).padEnd(7)} ${presetName} batch ${batch}: ${
+          (r.ms_per_step as number).toFixed(0)
+        } ms/step, ` +
+          `${(r.examples_steps_per_s as number).toFixed(2)} examples × supervision steps/s (${
+            r.adapter ?? ""
+          }${r.threads ? `, ${r.threads} threads` : ""})`,
       );
     }
   }

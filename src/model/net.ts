@@ -11,7 +11,7 @@ import type { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { attentionBackward, attentionForward } from "../ops/attention.ts";
 import { dropout, dropoutBackward } from "../ops/dropout.ts";
-import { add, addInto, copy } from "../ops/elementwise.ts";
+import { add, addInto, copy, transpose } from "../ops/elementwise.ts";
 import { linear, matmul } from "../ops/matmul.ts";
 import { rmsNorm, rmsNormBackward } from "../ops/norm.ts";
 import { rope, type RopeTable } from "../ops/rope.ts";
@@ -54,9 +54,11 @@ export interface LayerTape {
   attnOut?: Tensor;
   /** Attention: log-sum-exp per query, [B, H, S]. */
   lse?: Tensor;
-  /** Token mixer: gate and up projections, [B, 2·I_t, D]. */
+  /** Token mixer: the input transposed, [B·D, S]. */
+  tokenInputT?: Tensor;
+  /** Token mixer: gate and up projections, [B·D, 2·I_t]. */
   tokenGateUp?: Tensor;
-  /** Token mixer: SwiGLU output, [B, I_t, D]. */
+  /** Token mixer: SwiGLU output, [B·D, I_t]. */
   tokenHidden?: Tensor;
   /** Post-norm: the mixer sub-block's normalised output; pre-norm: a + mix. */
   mid: Tensor;
@@ -174,26 +176,16 @@ function mixerForward(
     const { tokenHidden: th } = derivedSizes(config);
     const wgu = weights.get(`${p}.mlp_t.gate_up_proj.weight`)!;
     const wd = weights.get(`${p}.mlp_t.down_proj.weight`)!;
-    // gu[b] = Wgu [2th, S] · a[b] [S, D]: the MLP over the sequence axis without transposing.
-    const gu = matmul(gpu, wgu, a, {
-      m: 2 * th,
-      n: d,
-      k: s,
-      batch: b,
-      strideA: 0,
-      strideB: s * d,
-      strideC: 2 * th * d,
-    });
-    const hid = swiglu(gpu, gu, { outer: b, hidden: th, inner: d });
-    const m = matmul(gpu, wd, hid, {
-      m: s,
-      n: d,
-      k: th,
-      batch: b,
-      strideA: 0,
-      strideB: th * d,
-      strideC: s * d,
-    });
+    // The MLP over the sequence axis, as the official code does it: transpose to
+    // [B·D, S] and apply ordinary linears. One large 2-D product per projection keeps
+    // the matmul efficient (a batch of B small products is not, on CPU adapters).
+    const aT = transpose(gpu, a, { batch: b, rows: s, cols: d });
+    const gu = linear(gpu, aT.reshape([b * d, s]), wgu);
+    const hid = swiglu(gpu, gu, { outer: b * d, hidden: th, inner: 1 });
+    const mT = linear(gpu, hid, wd);
+    const m = transpose(gpu, mT, { batch: b, rows: d, cols: s });
+    mT.release();
+    lt.tokenInputT = aT;
     lt.tokenGateUp = gu;
     lt.tokenHidden = hid;
     return m.reshapeOwned([b, s, d]);
@@ -291,6 +283,7 @@ function releaseLayer(lt: LayerTape, includeOut: boolean): void {
       lt.qkvRotated,
       lt.attnOut,
       lt.lse,
+      lt.tokenInputT,
       lt.tokenGateUp,
       lt.tokenHidden,
       lt.mid,
@@ -477,55 +470,19 @@ function mixerBackward(
     const { tokenHidden: th } = derivedSizes(config);
     const wgu = weights.get(`${p}.mlp_t.gate_up_proj.weight`)!;
     const wd = weights.get(`${p}.mlp_t.down_proj.weight`)!;
-    // m[b] = Wd · hid[b]  →  dWd += Σ_b dm[b] · hid[b]ᵀ ; dhid[b] = Wdᵀ · dm[b]
-    matmul(gpu, dMix, lt.tokenHidden!, {
-      transB: true,
-      m: s,
-      n: th,
-      k: d,
-      batch: b,
-      strideA: s * d,
-      strideB: th * d,
-      reduceBatch: true,
-      beta: 1,
-      out: grads.get(`${p}.mlp_t.down_proj.weight`)!,
-    });
-    const dHid = matmul(gpu, wd, dMix, {
-      transA: true,
-      m: th,
-      n: d,
-      k: s,
-      batch: b,
-      strideA: 0,
-      strideB: s * d,
-      strideC: th * d,
-    });
-    const dGu = swigluBackward(gpu, lt.tokenGateUp!, dHid, { outer: b, hidden: th, inner: d });
+    const rowsT = b * d;
+    // mᵀ = hid·Wdᵀ on [B·D, ·] rows: dWd += dmᵀᵀ·hid, dhid = dmᵀ·Wd.
+    const dmT = transpose(gpu, dMix, { batch: b, rows: s, cols: d });
+    accumulateWeightGrad(gpu, grads, `${p}.mlp_t.down_proj.weight`, dmT, lt.tokenHidden!, rowsT);
+    const dHid = matmul(gpu, dmT, wd, { batch: 1, m: rowsT, n: th, k: s });
+    dmT.release();
+    const dGu = swigluBackward(gpu, lt.tokenGateUp!, dHid, { outer: rowsT, hidden: th, inner: 1 });
     dHid.release();
-    // gu[b] = Wgu · a[b]  →  dWgu += Σ_b dgu[b] · a[b]ᵀ ; da[b] = Wguᵀ · dgu[b]
-    matmul(gpu, dGu, input, {
-      transB: true,
-      m: 2 * th,
-      n: s,
-      k: d,
-      batch: b,
-      strideA: 2 * th * d,
-      strideB: s * d,
-      reduceBatch: true,
-      beta: 1,
-      out: grads.get(`${p}.mlp_t.gate_up_proj.weight`)!,
-    });
-    const dA = matmul(gpu, wgu, dGu, {
-      transA: true,
-      m: s,
-      n: d,
-      k: 2 * th,
-      batch: b,
-      strideA: 0,
-      strideB: 2 * th * d,
-      strideC: s * d,
-    });
+    accumulateWeightGrad(gpu, grads, `${p}.mlp_t.gate_up_proj.weight`, dGu, lt.tokenInputT!, rowsT);
+    const daT = matmul(gpu, dGu, wgu, { batch: 1, m: rowsT, n: s, k: 2 * th });
     dGu.release();
+    const dA = transpose(gpu, daT, { batch: b, rows: d, cols: s });
+    daT.release();
     return dA;
   }
   const wqkv = weights.get(`${p}.self_attn.qkv_proj.weight`)!;

@@ -41,5 +41,10 @@ export async function measureTrainThroughput(
   for (let i = 0; i < steps; i++) trainer.slotStep(batch);
   await trainer.model.gpu.sync();
   const seconds = (performance.now() - start) / 1000;
-  return { batch: B, steps, msPerStep: (seconds * 1000) / steps, examplesStepsPerSecond: (B * steps) / seconds };
+  return {
+    batch: B,
+    steps,
+    msPerStep: (seconds * 1000) / steps,
+    examplesStepsPerSecond: (B * steps) / seconds,
+  };
 }

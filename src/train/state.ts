@@ -38,7 +38,10 @@ export interface TrainingMetadata {
 
 /** Thrown for a training checkpoint that cannot be used. */
 export class TrainingCheckpointError extends Error {
-  /** @param message what is wrong */
+  /**
+   * Creates the error.
+   * @param message what is wrong
+   */
   constructor(message: string) {
     super(message);
     this.name = "TrainingCheckpointError";

@@ -118,7 +118,10 @@ export interface SlotMetrics {
 export class NonFiniteLossError extends Error {
   /** The (1-based) optimizer step whose loss was not finite. */
   readonly step: number;
-  /** @param step the optimizer step */
+  /**
+   * Creates the error for an optimizer step.
+   * @param step the optimizer step
+   */
   constructor(step: number) {
     super(`the loss became NaN or Inf at optimizer step ${step}`);
     this.name = "NonFiniteLossError";

@@ -1,0 +1,15 @@
+/**
+ * Training: `TRMTrainer` (deep supervision, the official slot-carry loop with adaptive
+ * halting, Adam-atan2/AdamW, EMA, sign-SGD puzzle embeddings), data streams, evaluation,
+ * resumable training checkpoints and the default recipes.
+ *
+ * @module
+ */
+export * from "./trainer.ts";
+export * from "./schedule.ts";
+export * from "./loss.ts";
+export * from "./data.ts";
+export * from "./evaluate.ts";
+export * from "./state.ts";
+export * from "./recipes.ts";
+export * from "./bench.ts";
