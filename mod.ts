@@ -23,3 +23,4 @@ export * from "./src/model/mod.ts";
 export * as ops from "./src/ops/mod.ts";
 export * from "./src/puzzles/mod.ts";
 export * from "./src/data/mod.ts";
+export * from "./src/train/mod.ts";

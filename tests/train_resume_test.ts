@@ -7,7 +7,6 @@ import { decodeTrainingState } from "../src/train/state.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 const ROOT = new URL("..", import.meta.url).pathname;
-const CLI = Deno.env.get("TRM_TEST_CLI") ?? "cli.ts";
 const CHECKPOINT_EVERY = 5;
 const STEPS = 24;
 
@@ -47,7 +46,7 @@ interface Line {
 
 function train(dir: string, extra: string[] = []): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, "train", ...ARGS, "--out", `${dir}/model.safetensors`, ...extra],
+    args: ["run", "-A", "cli.ts", "train", ...ARGS, "--out", `${dir}/model.safetensors`, ...extra],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",

@@ -331,12 +331,23 @@ Deno.test({
   name: "puzzle embeddings: sign-SGD on the rows in the batch only, outside the EMA",
   fn: async () => {
     const gpu = await testGpu();
-    const model = await TinyRecursiveModel.create({ ...TINY, puzzleEmbLen: 2, numPuzzleIdentifiers: 4 }, { gpu, seed: 8 });
+    const model = await TinyRecursiveModel.create({
+      ...TINY,
+      puzzleEmbLen: 2,
+      numPuzzleIdentifiers: 4,
+    }, { gpu, seed: 8 });
     const name = "inner.puzzle_emb.weights";
     // Non-zero rows, so that the update's direction is visible in every row.
     const start = Float32Array.from({ length: 4 * 16 }, (_, i) => Math.sin(i));
     model.writeValues(new Map([[name, start]]));
-    const trainer = await TRMTrainer.create({ model, lr: 1e-2, warmupSteps: 0, weightDecay: 0.5, puzzleEmbLr: 0.1, puzzleEmbWeightDecay: 0.2 });
+    const trainer = await TRMTrainer.create({
+      model,
+      lr: 1e-2,
+      warmupSteps: 0,
+      weightDecay: 0.5,
+      puzzleEmbLr: 0.1,
+      puzzleEmbWeightDecay: 0.2,
+    });
     const { inputs, targets } = batchOf(3, 50);
     const puzzleIds = Int32Array.of(1, 3, 1);
     const r = await trainer.trainStep([inputs, targets], 1, { puzzleIds });
@@ -350,7 +361,9 @@ Deno.test({
         } else {
           // w·(1 - lr·wd) - lr·sign(g): a step of exactly ±0.1 (or 0 where g = 0) after the decay.
           const step = Math.abs(now - before * (1 - 0.1 * 0.2));
-          if (!(Math.abs(step - 0.1) < 1e-6 || step < 1e-7)) throw new Error(`row ${row}[${j}]: step ${step}`);
+          if (!(Math.abs(step - 0.1) < 1e-6 || step < 1e-7)) {
+            throw new Error(`row ${row}[${j}]: step ${step}`);
+          }
         }
       }
     }

@@ -24,6 +24,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: "solve puzzles with the shipped model (or --model FILE)",
     load: () => import("./solve.ts"),
   },
+  train: {
+    summary: "train a model (sudoku4|sudoku6|sudoku9|maze); resumable; --bench for throughput",
+    load: () => import("./train.ts"),
+  },
+  eval: {
+    summary: "score a model on a puzzle CSV or an official dataset directory",
+    load: () => import("./eval.ts"),
+  },
   info: { summary: "show the WebGPU adapter, backend and limits", load: () => import("./info.ts") },
   bench: { summary: "benchmark kernels (matmul, attention)", load: () => import("./bench.ts") },
   generate: {

@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { parsePuzzleCsv, recordsToDataset } from "../data/csv.ts";
 import { PUZZLE_TASKS, type PuzzleTask } from "../data/dataset.ts";
+import { readOfficialSplit } from "../data/official.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { type ModelConfigInput, parseModelConfig, presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
@@ -29,7 +30,7 @@ import { UsageError } from "./main.ts";
 
 const HELP =
   `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze --out model.safetensors [options]
-       deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--no-torch]
+       deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--warmup 1] [--no-torch]
 
 Trains with the official slot loop (one optimizer step per supervision step; halted slots
 take fresh augmented puzzles), evaluates the EMA model on held-out generated puzzles, and
@@ -47,7 +48,8 @@ Options:
   --optimizer O         adam-atan2 (default) or adamw
   --max-grad-norm X     clip the global gradient norm (default: no clipping)
   --schedule S          constant (default) or cosine (to 0 at --steps)
-  --data FILE           training CSV (source,question,answer,rating); default: generated puzzles
+  --data PATH           training CSV (source,question,answer,rating) or an official dataset
+                        directory (its train split); default: generated puzzles
   --pool N              generated training puzzles, each drawn with a fresh augmentation
   --eval-every N        evaluate the EMA model every N steps (0: only at the end)
   --eval-count N        held-out generated puzzles to evaluate on
@@ -58,7 +60,8 @@ Options:
   --seed S              seed of initialisation, data and exploration (default 0)
   --json                JSON lines on standard output instead of text
 Bench options:
-  --bench               measure examples × supervision steps per second (slot loop)
+  --bench               measure examples × supervision steps per second (slot loop): --warmup
+                        untimed steps, then --steps timed ones, on random tokens
   --no-torch            skip the PyTorch measurement (tools/bench_train_torch.py, /usr/bin/python3)`;
 
 /** What a run needs to resume exactly; stored in the training checkpoint. */
@@ -254,7 +257,11 @@ export async function run(args: string[]): Promise<number> {
     info = {
       task,
       preset: (values.preset as string | undefined) ?? recipe.preset,
-      configOverrides: parseOverrides(values.config as string | undefined),
+      // The recipe's changes apply to its own preset only; --config goes on top.
+      configOverrides: {
+        ...(values.preset === undefined || values.preset === recipe.preset ? recipe.config : {}),
+        ...parseOverrides(values.config as string | undefined),
+      },
       batch: int(values, "batch", 1) ?? recipe.batch,
       steps,
       seed: int(values, "seed", 0) ?? 0,
@@ -301,13 +308,15 @@ export async function run(args: string[]): Promise<number> {
     : undefined;
   let pool: ExamplePool;
   if (info.data) {
-    let text;
+    let stat;
     try {
-      text = await Deno.readTextFile(info.data);
+      stat = await Deno.stat(info.data);
     } catch (e) {
       throw new UsageError(`cannot read --data ${info.data}: ${(e as Error).message}`);
     }
-    pool = recordsToDataset(parsePuzzleCsv(text), { task: info.task });
+    pool = stat.isDirectory
+      ? await readOfficialSplit((p) => Deno.readFile(p), info.data, "train")
+      : recordsToDataset(parsePuzzleCsv(await Deno.readTextFile(info.data)), { task: info.task });
   } else {
     pool = generatePool(info.task, {
       count: info.poolSize,
@@ -367,12 +376,12 @@ export async function run(args: string[]): Promise<number> {
     clearBar();
     say(
       { event: "train", ...m, ...r },
-      `step ${m.step}/${info.steps} loss ${m.lmLoss.toFixed(4)} halt ${m.haltLoss.toFixed(4)} acc ${
-        m.accuracy.toFixed(3)
-      } ` +
-        `exact ${m.exactAccuracy.toFixed(3)} q-acc ${m.qHaltAccuracy.toFixed(3)} steps ${
-          m.meanSteps.toFixed(2)
-        } ` +
+      `step ${m.step}/${info.steps} loss ${m.lmLoss.toFixed(4)} halt ${m.haltLoss.toFixed(4)} ` +
+        // Per-sample metrics count the samples that halted in the window (none: "-").
+        (m.halted > 0
+          ? `acc ${m.accuracy.toFixed(3)} exact ${m.exactAccuracy.toFixed(3)} ` +
+            `q-acc ${m.qHaltAccuracy.toFixed(3)} steps ${m.meanSteps.toFixed(2)} `
+          : "acc - exact - q-acc - steps - ") +
         `lr ${m.lr.toExponential(2)} ${r.examplesStepsPerSecond.toFixed(1)} ex·steps/s`,
     );
     return true;
@@ -427,6 +436,7 @@ export async function run(args: string[]): Promise<number> {
           `${info.steps} steps, lr ${trainer.settings.lr}, ${trainer.settings.optimizer} on ${gpu.summary.description}`,
       );
     }
+    let inFlight: Promise<void> = Promise.resolve();
     while (trainer.step < info.steps && !interrupted) {
       const t = trainer.step + 1;
       trainer.slotStep(source.examples((t - 1) * B, B));
@@ -453,8 +463,10 @@ export async function run(args: string[]): Promise<number> {
             (m ? ` loss ${m.lmLoss.toFixed(3)} exact ${m.exactAccuracy.toFixed(3)}` : ""),
         );
       }
-      // Let signal handlers run between steps.
-      if (interrupted || s % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      // At most two steps in flight (the host prepares step t+1 while the GPU runs step t),
+      // which also keeps the rate honest and lets a signal handler run between steps.
+      await inFlight;
+      inFlight = gpu.device.queue.onSubmittedWorkDone();
     }
     if (interrupted) {
       if (!(await readMetrics())) return 1;
@@ -506,6 +518,7 @@ async function bench(values: Values): Promise<number> {
   const config = parseModelConfig(presetConfig(presetName, overrides));
   const batch = int(values, "batch", 1) ?? 64;
   const steps = int(values, "steps", 1) ?? 3;
+  const warmup = int(values, "warmup", 0) ?? 1;
   const json = values.json === true;
   const gpu = await Gpu.create();
   const model = await TinyRecursiveModel.create(config, { gpu, seed: 0 });
@@ -515,7 +528,7 @@ async function bench(values: Values): Promise<number> {
   const n = batch * config.seqLen;
   const tokens = () => Int32Array.from({ length: n }, () => 1 + rng.int(config.vocabSize - 1));
   const data = { inputs: tokens(), labels: tokens() };
-  const ours = await measureTrainThroughput(trainer, data, { warmup: 1, steps });
+  const ours = await measureTrainThroughput(trainer, data, { warmup, steps });
   trainer.dispose();
   model.dispose();
   const results: Record<string, unknown>[] = [{
@@ -524,6 +537,7 @@ async function bench(values: Values): Promise<number> {
     preset: presetName,
     adapter: gpu.summary.description,
     batch,
+    warmup,
     steps,
     ms_per_step: ours.msPerStep,
     examples_steps_per_s: ours.examplesStepsPerSecond,

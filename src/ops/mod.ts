@@ -9,6 +9,7 @@ export * from "./dropout.ts";
 export * from "./elementwise.ts";
 export * from "./embedding.ts";
 export * from "./gather.ts";
+export * from "./halting.ts";
 export * from "./loss.ts";
 export * from "./matmul.ts";
 export * from "./norm.ts";
