@@ -1,0 +1,188 @@
+/**
+ * Per-tier accuracy of a Sudoku model on generated puzzles it never saw, for the model
+ * cards: `deno run -A tools/eval_tiers.ts --model models/sudoku4.safetensors --task sudoku4
+ * --train-seed 1 [--count 500] [--seed 7001] [--pool 2000] [--json]`.
+ *
+ * "Never saw" is checked, not assumed: the training pool of `cli.ts train --task T --seed S`
+ * is regenerated, and every test puzzle equivalent to a pool puzzle under the training
+ * augmentations (digit relabelling, transpose, band/stack and row/column permutations) is
+ * dropped before scoring (`--keep-seen` keeps them, for tiers where nothing else exists:
+ * every hard 4×4 puzzle is equivalent to one of a few thousand). Each puzzle runs all N_sup supervision steps (the official
+ * evaluation); the step where the halting head would have stopped (threshold 0.5, i.e.
+ * q_halt > 0) is reported too.
+ */
+import { parseArgs } from "node:util";
+import { loadModel } from "../src/model/checkpoint.ts";
+import { deriveSeed } from "../src/puzzles/rng.ts";
+import {
+  generateSudoku,
+  SUDOKU_DIFFICULTIES,
+  type SudokuDifficulty,
+} from "../src/puzzles/sudoku_generate.ts";
+import { boxShape, canTranspose, encodeSudoku, type SudokuSize } from "../src/puzzles/mod.ts";
+import { generatePool } from "../src/train/data.ts";
+
+const POOL_SALT = 0x504f4f4c; // as src/cli/train.ts
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    model: { type: "string" },
+    task: { type: "string", default: "sudoku4" },
+    "train-seed": { type: "string", default: "0" },
+    pool: { type: "string", default: "2000" },
+    count: { type: "string", default: "500" },
+    seed: { type: "string", default: "7001" },
+    json: { type: "boolean", default: false },
+    "keep-seen": { type: "boolean", default: false },
+  },
+});
+if (!values.model) {
+  console.error(
+    "usage: tools/eval_tiers.ts --model M --task sudoku4|sudoku6|sudoku9 --train-seed S",
+  );
+  Deno.exit(1);
+}
+const task = values.task as "sudoku4" | "sudoku6" | "sudoku9";
+const size = Number(task.replace("sudoku", "")) as SudokuSize;
+const n = size;
+
+/** Every geometric symmetry of the augmentation family, as cell index maps. */
+function geometricMaps(): Int32Array[] {
+  const { rows: br, cols: bc } = boxShape(size);
+  const perms = (k: number): number[][] =>
+    k <= 1
+      ? [[0]]
+      : perms(k - 1).flatMap((p) =>
+        Array.from({ length: k }, (_, i) => [...p.slice(0, i), k - 1, ...p.slice(i)])
+      );
+  const lines = (block: number, count: number) =>
+    perms(count).flatMap((outer) => {
+      let acc: number[][] = [[]];
+      for (const b of outer) {
+        acc = acc.flatMap((prefix) =>
+          perms(block).map((inner) => [...prefix, ...inner.map((r) => b * block + r)])
+        );
+      }
+      return acc;
+    });
+  const rowPerms = lines(br, n / br), colPerms = lines(bc, n / bc);
+  const maps: Int32Array[] = [];
+  for (const transpose of canTranspose(size) ? [false, true] : [false]) {
+    for (const rp of rowPerms) {
+      for (const cp of colPerms) {
+        const m = new Int32Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            m[i * n + j] = transpose ? cp[j] * n + rp[i] : rp[i] * n + cp[j];
+          }
+        }
+        maps.push(m);
+      }
+    }
+  }
+  return maps;
+}
+const maps = geometricMaps();
+
+/** Canonical form: the smallest digit-relabelled image over every geometric symmetry. */
+function canonical(cells: ArrayLike<number>): string {
+  let best = "";
+  for (const m of maps) {
+    const relabel = new Int32Array(n + 1).fill(-1);
+    relabel[0] = 0;
+    let next = 1, key = "";
+    for (let c = 0; c < n * n; c++) {
+      const d = cells[m[c]];
+      if (relabel[d] < 0) relabel[d] = next++;
+      key += relabel[d];
+    }
+    if (best === "" || key < best) best = key;
+  }
+  return best;
+}
+
+const pool = generatePool(task, {
+  count: Number(values.pool),
+  seed: deriveSeed(Number(values["train-seed"]), POOL_SALT),
+});
+const seen = new Set<string>();
+for (let i = 0; i < pool.count; i++) {
+  seen.add(
+    canonical(
+      Array.from(pool.inputs.subarray(i * n * n, (i + 1) * n * n), (t) => Math.max(0, t - 1)),
+    ),
+  );
+}
+
+const model = await loadModel(await Deno.readFile(values.model));
+const rows: Record<string, unknown>[] = [];
+for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
+  const want = Number(values.count);
+  const inputs: number[] = [], labels: number[] = [];
+  let dropped = 0;
+  for (let i = 0; inputs.length < want * n * n && i < want * 20; i++) {
+    const g = generateSudoku({
+      size,
+      difficulty: tier as SudokuDifficulty,
+      seed: deriveSeed(Number(values.seed) + tierIndex, i),
+    });
+    if (!values["keep-seen"] && seen.has(canonical(g.puzzle.cells))) {
+      dropped++;
+      continue;
+    }
+    inputs.push(...encodeSudoku(g.puzzle));
+    labels.push(...encodeSudoku(g.solution));
+  }
+  const count = inputs.length / (n * n);
+  if (count === 0) {
+    const row = { task, tier, puzzles: 0, droppedAsSeen: dropped };
+    rows.push(row);
+    console.log(
+      values.json
+        ? JSON.stringify(row)
+        : `${task} ${
+          tier.padEnd(8)
+        } no puzzle outside the training pool's symmetry classes in ${dropped} draws (rerun with --keep-seen to score them anyway)`,
+    );
+    continue;
+  }
+  const started = performance.now();
+  const full = await model.predict(Int32Array.from(inputs), { haltThreshold: 2 });
+  const ms = performance.now() - started;
+  const halted = await model.predict(Int32Array.from(inputs), { haltThreshold: 0.5 });
+  let exact = 0, cells = 0, haltedExact = 0, steps = 0;
+  for (let p = 0; p < count; p++) {
+    let ok = true, okHalted = true;
+    for (let c = p * n * n; c < (p + 1) * n * n; c++) {
+      if (full.predictions[c] === labels[c]) cells++;
+      else ok = false;
+      if (halted.predictions[c] !== labels[c]) okHalted = false;
+    }
+    if (ok) exact++;
+    if (okHalted) haltedExact++;
+    steps += halted.exitSteps[p];
+  }
+  const row = {
+    task,
+    tier,
+    puzzles: count,
+    droppedAsSeen: dropped,
+    exact: exact / count,
+    cell: cells / (count * n * n),
+    haltedExact: haltedExact / count,
+    meanHaltStep: steps / count,
+    puzzlesPerSecond: count / (ms / 1000),
+    adapter: model.gpu.summary.description,
+  };
+  rows.push(row);
+  console.log(
+    values.json
+      ? JSON.stringify(row)
+      : `${task} ${tier.padEnd(8)} ${count} puzzles (${dropped} dropped as seen): exact ${
+        (100 * row.exact).toFixed(1)
+      }%, cells ${(100 * row.cell).toFixed(2)}%, with halting ${
+        (100 * row.haltedExact).toFixed(1)
+      }% at mean step ${row.meanHaltStep.toFixed(2)}, ${row.puzzlesPerSecond.toFixed(1)} puzzles/s`,
+  );
+}
