@@ -259,28 +259,35 @@ export class Gpu {
   /** Reads a tensor back to the CPU (one submit, one map; keep these rare). */
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array>;
   async read(tensor: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
-    const bytes = Math.max(4, tensor.byteLength);
-    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
-    this.#endPass();
-    this.#encoderNow().copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
-    this.#pending++;
-    this.flush();
-    try {
-      await staging.mapAsync(1 /* GPUMapMode.READ */);
-      const copy = staging.getMappedRange().slice(0, tensor.byteLength);
-      staging.unmap();
-      this.#throwErrors();
-      if (tensor.dtype === "i32") return new Int32Array(copy);
-      if (tensor.dtype === "u32") return new Uint32Array(copy);
-      return new Float32Array(copy);
-    } finally {
-      staging.destroy();
-    }
+    return (await this.readMany([tensor]))[0];
   }
 
   /** Reads several tensors with one submit and one wait. */
   async readMany(tensors: readonly Tensor[]): Promise<(Float32Array | Int32Array | Uint32Array)[]> {
-    return await Promise.all(tensors.map((t) => this.read(t)));
+    this.#endPass();
+    const encoder = this.#encoderNow();
+    const staging = tensors.map((tensor) => {
+      const bytes = Math.max(4, tensor.byteLength);
+      const buffer = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+      encoder.copyBufferToBuffer(tensor.buffer, 0, buffer, 0, bytes);
+      this.#pending++;
+      return buffer;
+    });
+    this.flush();
+    try {
+      await Promise.all(staging.map((b) => b.mapAsync(1 /* GPUMapMode.READ */)));
+      const results = tensors.map((tensor, i) => {
+        const copy = staging[i].getMappedRange().slice(0, tensor.byteLength);
+        staging[i].unmap();
+        if (tensor.dtype === "i32") return new Int32Array(copy);
+        if (tensor.dtype === "u32") return new Uint32Array(copy);
+        return new Float32Array(copy);
+      });
+      this.#throwErrors();
+      return results;
+    } finally {
+      for (const b of staging) b.destroy();
+    }
   }
 
   /** Frees cached pipelines' uniforms and pooled buffers, then destroys the device. */

@@ -390,10 +390,7 @@ function layerBackward(
     dMlp = dOut;
   }
   const mlpInput = post ? lt.mid : lt.preNorm2!.y;
-  let dMlpEff = dMlp;
-  if (lt.dropoutSeeds) {
-    dMlpEff = dropoutBackward(gpu, dMlp, { p: config.dropout, seed: lt.dropoutSeeds[1] });
-  }
+  const dMlpEff = throughDropout(ctx, lt, 1, dMlp);
   const wgu = weights.get(`${p}.mlp.gate_up_proj.weight`)!;
   const wdown = weights.get(`${p}.mlp.down_proj.weight`)!;
   accumulateWeightGrad(gpu, grads, `${p}.mlp.down_proj.weight`, dMlpEff, lt.hidden, rows);
@@ -413,10 +410,8 @@ function layerBackward(
       inner: 1,
     });
     dNormed.release();
-    const dm = add(gpu, dMid, dx);
+    addInto(gpu, dMid, dx);
     dx.release();
-    dMid.release();
-    dMid = dm;
   }
   dGateUp.release();
 
@@ -434,10 +429,7 @@ function layerBackward(
     dMix = dMid;
   }
   const mixInput = post ? lt.input : lt.preNorm1!.y;
-  let dMixEff = dMix;
-  if (lt.dropoutSeeds) {
-    dMixEff = dropoutBackward(gpu, dMix, { p: config.dropout, seed: lt.dropoutSeeds[0] });
-  }
+  const dMixEff = throughDropout(ctx, lt, 0, dMix);
   const dMixInput = mixerBackward(ctx, shape, i, lt, mixInput, dMixEff, grads);
   if (dMixEff !== dMix) dMixEff.release();
   if (post) {
@@ -449,6 +441,12 @@ function layerBackward(
   }
   dMixInput.release();
   return dA;
+}
+
+/** The gradient through sub-block `which`'s dropout (the same tensor when it had none). */
+function throughDropout(ctx: NetContext, lt: LayerTape, which: 0 | 1, d: Tensor): Tensor {
+  if (!lt.dropoutSeeds) return d;
+  return dropoutBackward(ctx.gpu, d, { p: ctx.config.dropout, seed: lt.dropoutSeeds[which] });
 }
 
 /** Backward of the mixer: accumulates its weight gradients, returns d(mixer input). */
