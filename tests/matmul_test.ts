@@ -97,6 +97,8 @@ for (const variant of VARIANTS) {
         [5, 6, 1],
         [67, 71, 45], // m·n large enough for the register kernel's big 64×128 workgroup tile; not a multiple.
         [131, 259, 7],
+        [97, 130, 21], // the texture kernel's middle block (16×8 in an 8×2 workgroup)
+        [67, 70, 64], // K-contiguous rows of 256 bytes: the texture kernel copies instead of packing
       ];
       for (const [m, n, k] of shapes) {
         for (const [transA, transB] of TRANS) {
@@ -235,6 +237,13 @@ Deno.test({
           `split tA=${transA} tB=${transB}`,
           { splitLimits },
         );
+      }
+      for (const [transA, transB] of TRANS) {
+        // K = 128 in chunks of 16: the texture kernel copies K-contiguous chunks.
+        const { o, sizes } = plain(37, 7, 128, transA, transB);
+        await check(gpu, variant, o, sizes, `split copy tA=${transA} tB=${transB}`, {
+          splitLimits,
+        });
       }
       for (const transA of [false, true]) {
         const { o, sizes } = plain(37, 29, 101, transA, false); // B [101, 29] ranged too

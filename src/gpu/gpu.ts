@@ -235,6 +235,28 @@ export class Gpu {
     this.#pending++;
   }
 
+  /**
+   * Records a copy of rows of `src` into a texture: `height` rows of `width` texels, row i
+   * read from byte `byteOffset + i · bytesPerRow`. WebGPU requires `bytesPerRow` to be a
+   * multiple of 256 and `byteOffset` a multiple of the texel size.
+   */
+  copyToTexture(
+    src: Tensor,
+    byteOffset: number,
+    bytesPerRow: number,
+    texture: GPUTexture,
+    width: number,
+    height: number,
+  ): void {
+    this.#endPass();
+    this.#encoderNow().copyBufferToTexture(
+      { buffer: src.buffer, offset: byteOffset, bytesPerRow },
+      { texture },
+      [width, height],
+    );
+    this.#pending++;
+  }
+
   /** Submits everything recorded so far (nothing when nothing was recorded). */
   flush(): void {
     if (!this.#encoder) return;

@@ -2,9 +2,10 @@
  * Matrix products, the hot op of TRM: plain, transposed, batched (with broadcast
  * operands), batch-reduced (for weight gradients) and accumulating (`beta`).
  *
- * Three kernel families: "texture" (operands packed into rgba32float textures, then a
- * register-blocked product; fastest on CPU adapters such as llvmpipe, where storage-buffer
- * loads are per-lane scalar loops but texture fetches are vector gathers), "register"
+ * Three kernel families: "texture" (both operands K-major in rgba32float textures, copied
+ * when their rows allow it and packed otherwise, then a register-blocked product of texel
+ * dot products; fastest on CPU adapters such as llvmpipe, where storage-buffer loads are
+ * per-lane scalar loops but texture fetches are vector gathers), "register"
  * (register-blocked straight from storage buffers; CPU adapters, small or many-batch
  * products) and "tiled" (workgroup-memory tiles; real GPUs). The adapter's profile and the
  * product's size pick one unless the caller forces it.
@@ -82,19 +83,28 @@ const REGISTER_SMALL = { TM: 4, TN: 4, WX: 8, WY: 8 } as const;
 const TILED_TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 } as const;
 
 /**
- * Texture-kernel blocks (rows × texel-columns per invocation, workgroup x × y). At 512³ on
- * llvmpipe (CPU time, 2 cores): 8×4 in an 8×4 workgroup ~15 GFLOP/s, 16×4 ~17, 8×2 ~11,
- * storage-buffer kernels ≤ 3. The small block serves products with few rows or columns.
+ * Texture-kernel block for an m × n product (rows × columns per invocation, workgroup
+ * x × y): as big as 32 × 16 in an 8×2 workgroup, which measured fastest at 512³ on
+ * llvmpipe (2 cores, product only, ±10%: 32×16 17–18 GFLOP/s, 16×16 15.5–16.5, 16×8
+ * ~14.5), but sized to the product so that thin sides (TRM's 36- or 64-wide operands)
+ * are not mostly clamped duplicates: rows and columns are split evenly over the fewest
+ * workgroups that keep the block within 32 × 16. Each distinct block is one LLVM compile
+ * (cold: ~15 s for 32×16, a few seconds for smaller ones; Mesa's disk cache keeps them).
  */
-const TEXTURE_BIG = { TM: 16, TV: 4, WX: 8, WY: 2 } as const;
-const TEXTURE_SMALL = { TM: 4, TV: 2, WX: 8, WY: 4 } as const;
+function textureBlock(m: number, n: number): { TM: number; TN: number; WX: number; WY: number } {
+  if (m < 16 || n < 16) return { TM: 4, TN: 4, WX: 8, WY: 4 };
+  const WX = 8, WY = 2;
+  const TN = Math.ceil(n / (WX * Math.ceil(n / (WX * 16))));
+  const TM = Math.ceil(m / (WY * Math.ceil(m / (WY * 32))));
+  return { TM, TN, WX, WY };
+}
 /** Below this m·n·k (or with a thin side) packing overhead outweighs the texture kernel's gain. */
 const TEXTURE_MIN_WORK = 1 << 18;
 const TEXTURE_MIN_SIDE = 8;
 /** WebGPU's guaranteed maxTextureDimension2D: bounds rows of op(A) and K per chunk. */
 const TEXTURE_MAX_SIDE = 8192;
 /**
- * K per texture dispatch: a workgroup streams 4·TV·WX columns of op(B) over K, which at
+ * K per texture dispatch: a workgroup streams TN·WX rows of op(B)ᵀ over K, which at
  * K = 512 stays in a Zen 4 core's 1 MiB L2; longer K is split and accumulated through C.
  */
 const TEXTURE_K_CHUNK = 512;
@@ -177,8 +187,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
   // Otherwise one sub-product per (batch, row chunk, K chunk), accumulated into C in a fixed
   // order: the first contribution to a C block applies beta, later ones add (beta = 1).
   const tex = variant === "texture";
-  if (tex && n > 4 * TEXTURE_MAX_SIDE) {
-    throw new RangeError(`matmul: the texture kernel takes n <= ${4 * TEXTURE_MAX_SIDE}, got ${n}`);
+  if (tex && n > TEXTURE_MAX_SIDE) {
+    throw new RangeError(`matmul: the texture kernel takes n <= ${TEXTURE_MAX_SIDE}, got ${n}`);
   }
   const { mc, kc } = planChunks(
     g,
@@ -233,7 +243,7 @@ interface SubProduct {
 function defaultVariant(gpu: Gpu, m: number, n: number, k: number, batch: number): MatmulVariant {
   if (gpu.profile !== "cpu") return "tiled";
   const big = m * n * k >= TEXTURE_MIN_WORK &&
-    Math.min(m, n, k) >= TEXTURE_MIN_SIDE && n <= 4 * TEXTURE_MAX_SIDE;
+    Math.min(m, n, k) >= TEXTURE_MIN_SIDE && n <= TEXTURE_MAX_SIDE;
   // Many small batched products: one register dispatch beats per-batch packing.
   return big && (batch === 1 || m * n * k >= 8 * TEXTURE_MIN_WORK) ? "texture" : "register";
 }
@@ -399,29 +409,33 @@ function textureProduct(
 ): void {
   const { n } = g;
   const k4 = Math.ceil(s.k / 4);
-  const n4 = Math.ceil(n / 4);
   const sizes = spans(g, s.m, s.k);
   const ta = scratchTexture(gpu, "A", k4, s.m);
-  const tb = scratchTexture(gpu, "B", n4, 4 * k4);
-  const pack = gpu.pipeline(packSource);
-  const ba = bindSpan(a, s.aFirst, sizes.a, maxBinding);
+  const tb = scratchTexture(gpu, "B", k4, n);
   // op(A) chunk: rows i (stride aRs), columns p (stride aKs).
-  gpu.dispatch(pack, [ba.bind, ta], [Math.ceil(k4 / 8), Math.ceil(s.m / 8)], {
-    u32: [s.m, s.k, ba.offset, g.aRs, g.aKs, k4, s.m, 0],
-  });
-  const bb = bindSpan(b, s.bFirst, sizes.b, maxBinding);
-  // op(B) chunk: rows p (stride bKs), columns j (stride bCs); rows k..4·k4 zeroed.
-  gpu.dispatch(pack, [bb.bind, tb], [Math.ceil(n4 / 8), Math.ceil((4 * k4) / 8)], {
-    u32: [s.k, n, bb.offset, g.bKs, g.bCs, n4, 4 * k4, 0],
-  });
+  packOperand(
+    gpu,
+    a,
+    ta,
+    { rows: s.m, k: s.k, first: s.aFirst, rs: g.aRs, ks: g.aKs },
+    sizes.a,
+    maxBinding,
+  );
+  // op(B)ᵀ chunk: rows j (stride bCs), columns p (stride bKs), K-major like op(A).
+  packOperand(
+    gpu,
+    b,
+    tb,
+    { rows: n, k: s.k, first: s.bFirst, rs: g.bCs, ks: g.bKs },
+    sizes.b,
+    maxBinding,
+  );
   const bc = bindSpan(out, s.cFirst, sizes.c, maxBinding);
-  const big = s.m >= TEXTURE_BIG.TM * TEXTURE_BIG.WY * 2 &&
-    n >= 4 * TEXTURE_BIG.TV * TEXTURE_BIG.WX * 2;
-  const t = big ? TEXTURE_BIG : TEXTURE_SMALL;
-  const source = expandTemplate(textureSource, { r: t.TM, j: t.TV });
+  const t = textureBlock(s.m, n);
+  const source = expandTemplate(textureSource, { r: t.TM, j: t.TN });
   const pipeline = gpu.pipeline(source, { constants: { ...t } });
-  gpu.dispatch(pipeline, [ta, tb, bc.bind], [
-    Math.ceil(n4 / (t.WX * t.TV)),
+  gpu.dispatch(pipeline, [ta.view, tb.view, bc.bind], [
+    Math.ceil(n / (t.WX * t.TN)),
     Math.ceil(s.m / (t.WY * t.TM)),
   ], {
     u32: [s.m, n, k4, bc.offset, s.beta !== 0 ? 1 : 0, 0, 0, 0],
@@ -429,31 +443,71 @@ function textureProduct(
   });
 }
 
-const TEXTURE_USAGE = 0x04 /* TEXTURE_BINDING */ | 0x08; /* STORAGE_BINDING */
-const scratch = new WeakMap<Gpu, Map<string, GPUTextureView>>();
+/**
+ * Packs rows × k elements of `t` (element (i, p) at first + i·rs + p·ks) K-major into
+ * `dst`. Rows that are already K-contiguous with a row pitch WebGPU can copy (a multiple
+ * of 256 bytes) and whole texels are copied as they are: a memcpy on CPU adapters, about
+ * 5x cheaper than the pack kernel's per-lane storage loads (0.66 against 3.4 ms for
+ * 512×512 on llvmpipe).
+ */
+function packOperand(
+  gpu: Gpu,
+  t: Tensor,
+  dst: ScratchTexture,
+  v: { rows: number; k: number; first: number; rs: number; ks: number },
+  span: number,
+  maxBinding: number,
+): void {
+  const k4 = Math.ceil(v.k / 4);
+  if (v.ks === 1 && v.k % 4 === 0 && (v.rs * 4) % 256 === 0 && v.first % 4 === 0) {
+    gpu.copyToTexture(t, v.first * 4, v.rs * 4, dst.texture, k4, v.rows);
+    return;
+  }
+  const bound = bindSpan(t, v.first, span, maxBinding);
+  // Lanes along the source's contiguous axis (see matmul_pack.wgsl).
+  const rowsFirst = v.rs < v.ks;
+  const texels = Math.ceil(k4 / 8), rows = Math.ceil(v.rows / 8);
+  gpu.dispatch(
+    gpu.pipeline(packSource),
+    [bound.bind, dst.view],
+    rowsFirst ? [rows, texels] : [texels, rows],
+    {
+      u32: [v.rows, v.k, bound.offset, v.rs, v.ks, k4, v.rows, rowsFirst ? 1 : 0],
+    },
+  );
+}
+
+const TEXTURE_USAGE = 0x02 /* COPY_DST */ | 0x04 /* TEXTURE_BINDING */ | 0x08; /* STORAGE_BINDING */
+const scratch = new WeakMap<Gpu, Map<string, ScratchTexture>>();
+
+/** A scratch texture and the view the kernels bind. */
+interface ScratchTexture {
+  texture: GPUTexture;
+  view: GPUTextureView;
+}
 
 /**
  * A reusable rgba32float texture of at least `height` rows and exactly `width` texels per
  * row, per role (A or B). Reuse is safe: dispatches run in recording order, so a later
  * pack cannot overwrite a texture before the earlier product has read it.
  */
-function scratchTexture(gpu: Gpu, role: "A" | "B", width: number, height: number): GPUTextureView {
+function scratchTexture(gpu: Gpu, role: "A" | "B", width: number, height: number): ScratchTexture {
   let cache = scratch.get(gpu);
   if (!cache) scratch.set(gpu, cache = new Map());
   // Round rows up so that chunks of similar size share a texture.
   const rows = Math.min(TEXTURE_MAX_SIDE, Math.ceil(height / 256) * 256);
   const key = `${role}:${width}x${rows}`;
-  let view = cache.get(key);
-  if (!view) {
+  let hit = cache.get(key);
+  if (!hit) {
     const texture = gpu.device.createTexture({
       size: [width, rows],
       format: "rgba32float",
       usage: TEXTURE_USAGE,
     });
-    view = texture.createView();
-    cache.set(key, view);
+    hit = { texture, view: texture.createView() };
+    cache.set(key, hit);
   }
-  return view;
+  return hit;
 }
 
 /**
