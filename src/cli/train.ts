@@ -23,6 +23,7 @@ import {
   taskAugment,
 } from "../train/data.ts";
 import { evaluate, type EvaluateResult } from "../train/evaluate.ts";
+import { mazePathCounter, type MazePathRates } from "../train/maze_metrics.ts";
 import { taskRecipe } from "../train/recipes.ts";
 import { encodeEmaModel, encodeTrainingState, restoreTraining } from "../train/state.ts";
 import { type SlotMetrics, type TrainerSettings, TRMTrainer } from "../train/trainer.ts";
@@ -39,7 +40,10 @@ writes the EMA model to --out and a resumable training checkpoint beside it.
 Options:
   --task T              sudoku4, sudoku6, sudoku9 or maze
   --out FILE            model file to write (EMA weights, safetensors)
-  --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Small, maze)
+  --size N              maze side length (default 30); N ≤ 15 trains the CPU-sized mazeSmall
+                        recipe; the default preset's seqLen is set to N²
+  --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Small,
+                        maze, or mazeSmall for --size ≤ 15); its seqLen must match the task
   --config JSON         model config overrides, e.g. '{"dim":32,"numLayers":1}'
   --steps N             optimizer steps in total (default per task; may be raised on --resume)
   --batch B             slots per optimizer step
@@ -67,6 +71,8 @@ Bench options:
 /** What a run needs to resume exactly; stored in the training checkpoint. */
 interface RunInfo {
   task: PuzzleTask;
+  /** Maze side length (maze only; absent in older checkpoints: 30). */
+  mazeSize?: number;
   preset: string;
   configOverrides: Record<string, unknown>;
   batch: number;
@@ -94,6 +100,7 @@ function parse(args: string[]): Values {
       allowPositionals: false,
       options: {
         task: { type: "string" },
+        size: { type: "string" },
         out: { type: "string" },
         preset: { type: "string" },
         config: { type: "string" },
@@ -168,6 +175,24 @@ function parseOverrides(text: string | undefined): Record<string, unknown> {
   }
 }
 
+/**
+ * Refuses a maze model whose seqLen is not size² before anything is generated or trained;
+ * names the fixes.
+ */
+export function checkMazeSeqLen(
+  run: { task: PuzzleTask; mazeSize?: number; preset: string },
+  seqLen: number,
+): void {
+  if (run.task !== "maze") return;
+  const size = run.mazeSize ?? 30;
+  if (seqLen === size * size) return;
+  throw new UsageError(
+    `--size ${size} mazes have ${size * size} cells but the model's seqLen is ${seqLen} ` +
+      `(preset ${run.preset}); leave --preset out to get the matching default, or pass ` +
+      `--config '{"seqLen":${size * size}}'`,
+  );
+}
+
 /** Writes `bytes` to `path` atomically: a temporary file, flushed to disk, then renamed over. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
@@ -203,8 +228,14 @@ function formatDuration(seconds: number): string {
     : `${r}s`;
 }
 
+/** Options of `run` (tests share one GPU). */
+export interface TrainRunOptions {
+  /** The GPU to use (default: a new one). */
+  gpu?: Gpu;
+}
+
 /** Runs `train` with its arguments; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], options: TrainRunOptions = {}): Promise<number> {
   const values = parse(args);
   if (values.help) {
     console.log(HELP);
@@ -223,7 +254,7 @@ export async function run(args: string[]): Promise<number> {
     else console.log(text);
   };
 
-  const gpu = await Gpu.create();
+  const gpu = options.gpu ?? await Gpu.create();
   let trainer: TRMTrainer;
   let info: RunInfo;
   const resuming = values.resume === true && (await exists(checkpointPath));
@@ -231,6 +262,15 @@ export async function run(args: string[]): Promise<number> {
     const restored = await restoreTraining(await Deno.readFile(checkpointPath), gpu);
     trainer = restored.trainer;
     info = restored.meta.run as unknown as RunInfo;
+    const size = int(values, "size", 2);
+    const stored = info.task === "maze" ? info.mazeSize ?? 30 : undefined;
+    if (size !== undefined && size !== stored) {
+      throw new UsageError(
+        `--size ${size} differs from the checkpoint's ${
+          stored === undefined ? `${info.task} run` : `${stored}×${stored} mazes`
+        } (leave --size out when resuming)`,
+      );
+    }
     info.steps = int(values, "steps", 1) ?? info.steps;
     info.evalEvery = int(values, "eval-every", 0) ?? info.evalEvery;
     info.logEvery = int(values, "log-every", 1) ?? info.logEvery;
@@ -252,10 +292,16 @@ export async function run(args: string[]): Promise<number> {
         `no checkpoint at ${checkpointPath}: starting from scratch`,
       );
     }
-    const recipe = taskRecipe(task);
+    const size = int(values, "size", 2);
+    if (task !== "maze" && size !== undefined) {
+      throw new UsageError("--size applies to mazes; Sudoku sizes are chosen by --task");
+    }
+    const mazeSize = task === "maze" ? size ?? 30 : undefined;
+    const recipe = taskRecipe(task, { mazeSize });
     const steps = int(values, "steps", 1) ?? recipe.steps;
     info = {
       task,
+      mazeSize,
       preset: (values.preset as string | undefined) ?? recipe.preset,
       // The recipe's changes apply to its own preset only; --config goes on top.
       configOverrides: {
@@ -298,13 +344,18 @@ export async function run(args: string[]): Promise<number> {
       if (e instanceof UsageError) throw e;
       throw new UsageError((e as Error).message);
     }
+    checkMazeSeqLen(info, config.seqLen);
     const model = await TinyRecursiveModel.create(config, { gpu, seed: info.seed });
     trainer = await TRMTrainer.create({ model, ...settings });
   }
 
   const config = trainer.config;
   const evalPool = info.evalCount > 0
-    ? generatePool(info.task, { count: info.evalCount, seed: deriveSeed(info.seed, EVAL_SALT) })
+    ? generatePool(info.task, {
+      count: info.evalCount,
+      seed: deriveSeed(info.seed, EVAL_SALT),
+      mazeSize: info.mazeSize,
+    })
     : undefined;
   let pool: ExamplePool;
   if (info.data) {
@@ -321,11 +372,16 @@ export async function run(args: string[]): Promise<number> {
     pool = generatePool(info.task, {
       count: info.poolSize,
       seed: deriveSeed(info.seed, POOL_SALT),
+      mazeSize: info.mazeSize,
     });
   }
   if (pool.seqLen !== config.seqLen) {
     throw new UsageError(
-      `the ${info.task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen} (choose a matching --preset)`,
+      `the ${info.task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen} (${
+        info.task === "maze"
+          ? `pass --size ${Math.round(Math.sqrt(pool.seqLen))}`
+          : "choose a matching --preset"
+      })`,
     );
   }
   const source = poolSource(pool, {
@@ -345,6 +401,7 @@ export async function run(args: string[]): Promise<number> {
   const started = performance.now();
   let lastMetrics: SlotMetrics | undefined;
   let lastEval: EvaluateResult | undefined;
+  let lastPaths: MazePathRates | undefined;
   let lastCheckpoint = startStep;
 
   const rate = () => {
@@ -389,13 +446,20 @@ export async function run(args: string[]): Promise<number> {
   const runEval = async () => {
     if (!evalPool) return;
     clearBar();
-    lastEval = await evaluate(trainer.emaModel, evalPool);
+    const maze = info.task === "maze" ? mazePathCounter(evalPool) : undefined;
+    lastEval = await evaluate(trainer.emaModel, evalPool, { onPredictions: maze?.onPredictions });
     const e = lastEval;
+    const paths = lastPaths = maze?.rates();
     say(
-      { event: "eval", step: trainer.step, ...e },
+      { event: "eval", step: trainer.step, ...e, ...paths },
       `eval step ${trainer.step}: exact ${(100 * e.exactAccuracy).toFixed(1)}% token ${
         (100 * e.tokenAccuracy).toFixed(1)
       }% ` +
+        (paths
+          ? `valid-path ${(100 * paths.validPath).toFixed(1)}% shortest-path ${
+            (100 * paths.shortestPath).toFixed(1)
+          }% `
+          : "") +
         `halted-exact ${(100 * e.haltedExactAccuracy).toFixed(1)}% mean halt step ${
           e.meanHaltStep.toFixed(2)
         } (${e.count} held-out puzzles)`,
@@ -432,7 +496,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (!resuming && !json) {
       console.log(
-        `training ${info.task} with ${info.preset} (${trainer.model.numParameters()} parameters), ${B} slots, ` +
+        `training ${info.task}${
+          info.task === "maze" ? ` ${info.mazeSize ?? 30}×${info.mazeSize ?? 30}` : ""
+        } with ${info.preset} (${trainer.model.numParameters()} parameters), ${B} slots, ` +
           `${info.steps} steps, lr ${trainer.settings.lr}, ${trainer.settings.optimizer} on ${gpu.summary.description}`,
       );
     }
@@ -492,6 +558,7 @@ export async function run(args: string[]): Promise<number> {
         examplesStepsPerSecond: r.examplesStepsPerSecond,
         exactAccuracy: lastEval?.exactAccuracy,
         tokenAccuracy: lastEval?.tokenAccuracy,
+        ...lastPaths,
         model: out,
         checkpoint: checkpointPath,
       },
@@ -500,6 +567,11 @@ export async function run(args: string[]): Promise<number> {
       } examples × supervision steps/s)` +
         (lastEval
           ? `; held-out exact accuracy ${(100 * lastEval.exactAccuracy).toFixed(1)}%`
+          : "") +
+        (lastPaths
+          ? `, valid path ${(100 * lastPaths.validPath).toFixed(1)}%, shortest path ${
+            (100 * lastPaths.shortestPath).toFixed(1)
+          }%`
           : "") +
         `; EMA model written to ${out}`,
     );

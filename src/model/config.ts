@@ -218,6 +218,22 @@ export const presets: Readonly<Record<string, ModelConfigInput>> = Object.freeze
     tCycles: 1,
     maxSupervisionSteps: 4,
   },
+  /**
+   * 11×11 maze (`# SGo` → tokens 1–5, vocab 6, 121 cells), sized for CPU training with
+   * `cli.ts train --task maze --size 11`; other small sizes override `seqLen` (N²).
+   */
+  mazeSmall: {
+    vocabSize: 6,
+    seqLen: 121,
+    puzzleEmbLen: 0,
+    dim: 64,
+    numLayers: 2,
+    numHeads: 4,
+    posEncoding: "rope",
+    nRecursions: 3,
+    tCycles: 1,
+    maxSupervisionSteps: 4,
+  },
   /** 6×6 Sudoku (digits 1–6 → tokens 2–7, vocab 8). */
   sudoku6: {
     vocabSize: 8,

@@ -15,5 +15,6 @@ export * from "./sudoku_generate.ts";
 export * from "./sudoku_augment.ts";
 export * from "./maze.ts";
 export * from "./maze_generate.ts";
+export * from "./maze_score.ts";
 export * from "./dihedral.ts";
 export * from "./encoding.ts";

@@ -23,6 +23,11 @@ export interface EvaluateOptions {
   ignoreLabel?: number;
   /** Called after each batch with the examples done so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called after each batch with the argmax tokens of the last step, i32 [count·L] for
+   * examples `start … start+count-1` (e.g. to check maze paths); only read back when given.
+   */
+  onPredictions?: (start: number, count: number, tokens: Int32Array) => void;
 }
 
 /** Scores of an evaluation. */
@@ -89,6 +94,7 @@ export async function evaluate(
     const x = model.embed(ids, pids);
     let carry = model.initialCarry(B);
     const kept: Tensor[] = [];
+    let predictions: Tensor | undefined;
     for (let s = 0; s < steps; s++) {
       const out = model.step(x, carry);
       carry.y.release();
@@ -99,9 +105,11 @@ export async function evaluate(
         ignoreIndex: config.ignoreIndex,
       });
       out.logits.release();
-      ce.predictions.release();
+      if (options.onPredictions && s === steps - 1) predictions = ce.predictions;
+      else ce.predictions.release();
       kept.push(ce.seqStats, out.q);
     }
+    if (predictions) kept.push(predictions);
     const data = await gpu.readMany(kept);
     for (const t of [...kept, ids, labels, pids, x, carry.y, carry.z]) t?.release();
     const halt = new Int32Array(B).fill(-1);
@@ -121,6 +129,7 @@ export async function evaluate(
         }
       }
     }
+    if (predictions) options.onPredictions!(start, B, data[2 * steps] as Int32Array);
     options.onProgress?.(start + B, total);
   }
   const seconds = (performance.now() - started) / 1000;

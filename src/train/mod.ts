@@ -10,6 +10,7 @@ export * from "./schedule.ts";
 export * from "./loss.ts";
 export * from "./data.ts";
 export * from "./evaluate.ts";
+export * from "./maze_metrics.ts";
 export * from "./state.ts";
 export * from "./recipes.ts";
 export * from "./bench.ts";

@@ -1,7 +1,7 @@
 /**
  * Default training recipes per task. Sudoku 9×9 and maze follow the official recipe
- * (batch 768, lr 1e-4, warmup 2000, EMA 0.999, Adam-atan2); the 4×4 and 6×6 recipes are
- * ours, tuned so that a CPU adapter trains them in minutes.
+ * (batch 768, lr 1e-4, warmup 2000, EMA 0.999, Adam-atan2); the 4×4 and 6×6 recipes and the
+ * small-maze one (side ≤ 15) are ours, sized so that a CPU adapter trains them.
  *
  * @module
  */
@@ -103,9 +103,60 @@ const RECIPES: Record<PuzzleTask, TaskRecipe> = {
   },
 };
 
-/** The default recipe of a task (a copy: change it freely). */
-export function taskRecipe(task: PuzzleTask): TaskRecipe {
-  const r = RECIPES[task];
-  if (!r) throw new RangeError(`no training recipe for task "${task}"`);
-  return { ...r, config: { ...r.config } };
+/**
+ * Small mazes (side ≤ {@linkcode SMALL_MAZE_MAX_SIZE}): the `mazeSmall` preset (11×11) with
+ * the CPU-sized settings of the 4×4 Sudoku recipe.
+ */
+const SMALL_MAZE: TaskRecipe = {
+  preset: "mazeSmall",
+  config: {},
+  batch: 64,
+  steps: 2000,
+  lr: 3e-3,
+  warmupSteps: 50,
+  weightDecay: 0.1,
+  emaDecay: 0.99,
+  poolSize: 5000,
+  evalCount: 200,
+  checkpointEvery: 100,
+  evalEvery: 500,
+  logEvery: 10,
+};
+
+/** Largest maze side that gets the CPU-sized recipe (`mazeSmall`); larger ones get `maze`. */
+export const SMALL_MAZE_MAX_SIZE = 15;
+
+/** Side of the mazes each maze preset is built for (its seqLen is the square). */
+const MAZE_PRESET_SIZE: Record<string, number> = { maze: 30, mazeSmall: 11 };
+
+/** Options of {@linkcode taskRecipe}. */
+export interface TaskRecipeOptions {
+  /** Maze side length (maze only; default 30). */
+  mazeSize?: number;
+}
+
+/**
+ * The default recipe of a task (a copy: change it freely). Mazes of side ≤ 15 get the
+ * CPU-sized `mazeSmall` recipe, larger ones the official one; either preset's seqLen is
+ * set to size² when the size is not the preset's own.
+ *
+ * @example
+ * ```ts ignore
+ * const r = taskRecipe("maze", { mazeSize: 11 }); // r.preset === "mazeSmall"
+ * ```
+ */
+export function taskRecipe(task: PuzzleTask, options: TaskRecipeOptions = {}): TaskRecipe {
+  const base = task === "maze" && (options.mazeSize ?? 30) <= SMALL_MAZE_MAX_SIZE
+    ? SMALL_MAZE
+    : RECIPES[task];
+  if (!base) throw new RangeError(`no training recipe for task "${task}"`);
+  const r = { ...base, config: { ...base.config } };
+  if (task === "maze") {
+    const size = options.mazeSize ?? 30;
+    if (!Number.isInteger(size) || size < 2) {
+      throw new RangeError(`maze size must be an integer ≥ 2, got ${size}`);
+    }
+    if (size !== MAZE_PRESET_SIZE[r.preset]) r.config.seqLen = size * size;
+  }
+  return r;
 }
