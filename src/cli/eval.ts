@@ -1,17 +1,20 @@
 /**
  * `cli.ts eval`: scores a model file on a dataset the official way (every puzzle runs all
  * N_sup supervision steps; exact accuracy on the last) and reports where the halting head
- * would have stopped, token accuracy and throughput.
+ * would have stopped, token accuracy and throughput; on mazes also the valid-path and
+ * shortest-path rates.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { parsePuzzleCsv, recordsToDataset } from "../data/csv.ts";
+import { recordsToDataset } from "../data/csv.ts";
 import type { TokenDataset } from "../data/dataset.ts";
 import { readOfficialSplit } from "../data/official.ts";
+import { parsePuzzleFile } from "../data/puzzle_lines.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { loadModel } from "../model/checkpoint.ts";
 import { evaluate } from "../train/evaluate.ts";
+import { mazePathCounter } from "../train/maze_metrics.ts";
 import { UsageError } from "./main.ts";
 
 const HELP =
@@ -19,19 +22,83 @@ const HELP =
 
 Scores a model on a dataset: every puzzle runs all N_sup supervision steps and is scored on
 the last (the official evaluation); also reports the step where the halting head would stop.
+On mazes it also reports validPath (the predicted o cells form one S→G path through open
+cells) and shortestPath (valid and as short as a shortest path; exact match counts only the
+labelled one).
 
 Options:
   --model FILE     model checkpoint (safetensors with its config, e.g. from cli.ts train)
-  --data FILE      puzzles: a CSV (source,question,answer,rating), or an official dataset
-                   directory (its test split; --split to choose another)
+  --data FILE      puzzles, the form recognised by content:
+                   - our CSV (header source,question,answer,rating);
+                   - puzzle,rating rows (header optional; 81 digits, 0 = blank), e.g.
+                     sudoku_exchange_diabolical.csv;
+                   - one Sudoku a line (16, 36 or 81 cells, . or 0 = blank; blank lines
+                     and # comments skipped), e.g. magictour_top1465.txt, norvig_top95.txt;
+                   - an official dataset directory (its test split; --split for another).
+                   The 2nd and 3rd forms have no answers: the exact solver computes each
+                   reference answer (for scoring only) and refuses a puzzle without
+                   exactly one solution
   --split NAME     split of an official dataset directory (default test)
-  --limit N        score only the first N puzzles
+  --limit N        score only the first N puzzles (later lines are not read or solved)
   --batch N        puzzles per GPU batch (default 256)
   --steps N        supervision steps (default the model's N_sup)
   --json           one JSON object instead of text`;
 
+/**
+ * Mazes: a CSV of mazes, or an official dataset with the maze vocabulary (6) on a square
+ * grid larger than 4×4 Sudoku's 16 cells (which shares the vocabulary size).
+ */
+function isMazeData(data: TokenDataset): boolean {
+  if (data.task !== undefined) return data.task === "maze";
+  const side = Math.round(Math.sqrt(data.seqLen));
+  return data.metadata.vocab_size === 6 && side * side === data.seqLen && data.seqLen > 16;
+}
+
+/**
+ * A puzzle file as a dataset (form recognised by content, see {@linkcode parsePuzzleFile});
+ * any problem in it is a UsageError naming the file and line.
+ */
+async function readPuzzleData(
+  file: string,
+  limit: number | undefined,
+  verbose: boolean,
+): Promise<TokenDataset> {
+  let text;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    throw new UsageError(`cannot read --data ${file}: ${(e as Error).message}`);
+  }
+  const started = performance.now();
+  try {
+    const { records, format, solved } = parsePuzzleFile(text, {
+      limit,
+      source: file.split(/[\\/]/).pop(),
+    });
+    if (!records.length) throw new UsageError(`${file}: no puzzles in it`);
+    if (verbose && solved) {
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `${file}: ${records.length} puzzles (${
+          format === "lines" ? "one a line" : "puzzle,rating rows"
+        }); reference answers from the exact solver in ${seconds.toFixed(2)} s`,
+      );
+    }
+    return recordsToDataset(records);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Options of `run` (tests share one GPU). */
+export interface EvalRunOptions {
+  /** The GPU to use (default: a new one). */
+  gpu?: Gpu;
+}
+
 /** Runs `eval` with its arguments; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], options: EvalRunOptions = {}): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -58,7 +125,9 @@ export async function run(args: string[]): Promise<number> {
   }
   if (!values.model) throw new UsageError("--model FILE is required");
   if (!values.data) {
-    throw new UsageError("--data FILE is required (a CSV or an official dataset directory)");
+    throw new UsageError(
+      "--data FILE is required (a puzzle CSV or list, or an official dataset directory)",
+    );
   }
   const positive = (name: "limit" | "batch" | "steps") => {
     const text = values[name];
@@ -87,9 +156,9 @@ export async function run(args: string[]): Promise<number> {
   if (stat.isDirectory) {
     data = await readOfficialSplit((p) => Deno.readFile(p), values.data, values.split ?? "test");
   } else {
-    data = recordsToDataset(parsePuzzleCsv(await Deno.readTextFile(values.data)));
+    data = await readPuzzleData(values.data, limit, !values.json);
   }
-  const gpu = await Gpu.create();
+  const gpu = options.gpu ?? await Gpu.create();
   const model = await loadModel(modelBytes, { gpu });
   try {
     if (data.seqLen !== model.config.seqLen) {
@@ -104,7 +173,9 @@ export async function run(args: string[]): Promise<number> {
     }
     const progress = !values.json && Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
+    const maze = isMazeData(data) ? mazePathCounter(data) : undefined;
     const r = await evaluate(model, data, {
+      onPredictions: maze?.onPredictions,
       limit,
       batchSize,
       maxSteps,
@@ -115,6 +186,7 @@ export async function run(args: string[]): Promise<number> {
         : undefined,
     });
     if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+    const paths = maze?.rates();
     if (values.json) {
       console.log(
         JSON.stringify({
@@ -122,6 +194,7 @@ export async function run(args: string[]): Promise<number> {
           data: values.data,
           adapter: gpu.summary.description,
           ...r,
+          ...paths,
         }),
       );
     } else {
@@ -129,6 +202,11 @@ export async function run(args: string[]): Promise<number> {
         `${r.count} puzzles: exact accuracy ${
           (100 * r.exactAccuracy).toFixed(2)
         }%, token accuracy ${(100 * r.tokenAccuracy).toFixed(2)}%\n` +
+          (paths
+            ? `maze paths: valid path ${(100 * paths.validPath).toFixed(2)}%, shortest path ${
+              (100 * paths.shortestPath).toFixed(2)
+            }%\n`
+            : "") +
           `halting head: mean halting step ${
             r.meanHaltStep.toFixed(2)
           }, exact accuracy where it halts ${(100 * r.haltedExactAccuracy).toFixed(2)}%\n` +

@@ -29,7 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import("./train.ts"),
   },
   eval: {
-    summary: "score a model on a puzzle CSV or an official dataset directory",
+    summary: "score a model on a puzzle file (CSV or one a line) or an official dataset",
     load: () => import("./eval.ts"),
   },
   info: { summary: "show the WebGPU adapter, backend and limits", load: () => import("./info.ts") },
