@@ -99,6 +99,7 @@ for (const variant of VARIANTS) {
         [131, 259, 7],
         [97, 130, 21], // the texture kernel's middle block (16×8 in an 8×2 workgroup)
         [67, 70, 64], // K-contiguous rows of 256 bytes: the texture kernel copies instead of packing
+        [64, 128, 44], // K-strided rows of 256 or 512 bytes: copied, then transposed in textures
       ];
       for (const [m, n, k] of shapes) {
         for (const [transA, transB] of TRANS) {
@@ -239,11 +240,14 @@ Deno.test({
         );
       }
       for (const [transA, transB] of TRANS) {
-        // K = 128 in chunks of 16: the texture kernel copies K-contiguous chunks.
-        const { o, sizes } = plain(37, 7, 128, transA, transB);
-        await check(gpu, variant, o, sizes, `split copy tA=${transA} tB=${transB}`, {
-          splitLimits,
-        });
+        // K = 128 in chunks of 16: the texture kernel copies K-contiguous chunks (and, with
+        // transA, copies and transposes the 64-row A).
+        for (const m of [37, 64]) {
+          const { o, sizes } = plain(m, 7, 128, transA, transB);
+          await check(gpu, variant, o, sizes, `split copy m=${m} tA=${transA} tB=${transB}`, {
+            splitLimits,
+          });
+        }
       }
       for (const transA of [false, true]) {
         const { o, sizes } = plain(37, 29, 101, transA, false); // B [101, 29] ranged too

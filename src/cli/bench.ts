@@ -2,8 +2,9 @@
  * `cli.ts bench matmul|attention|all`: times the hot kernels at TRM's shapes, optionally
  * next to PyTorch on the CPU (tools/bench_torch.py) for a ratio.
  *
- * Timing: one warm-up dispatch (pipeline compile and first-touch excluded) and a sync,
- * then `repeat` dispatches recorded back to back and one sync; time / repeat per call.
+ * Timing: a warm-up call (pipeline compile and first touch) and a sync, one more timed call
+ * to size the run (default ~1 s, 3–50 calls), then `repeat` calls recorded back to back and
+ * one sync; time / repeat per call.
  *
  * @module
  */
@@ -133,13 +134,14 @@ async function measure(
 ): Promise<{ ms: number; gflops: number }> {
   const { call, done } = c.setup(gpu);
   try {
-    const w0 = performance.now();
     call(); // compiles the pipeline and touches the buffers
     await gpu.sync();
+    // Size the timed run from a warm call: the first one can take a cold LLVM compile.
+    const w0 = performance.now();
     call();
     await gpu.sync();
     const warm = performance.now() - w0;
-    const reps = repeat ?? Math.max(1, Math.min(50, Math.round(1000 / Math.max(warm / 2, 1e-3))));
+    const reps = repeat ?? Math.max(3, Math.min(50, Math.round(1000 / Math.max(warm, 1e-3))));
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) call();
     await gpu.sync();

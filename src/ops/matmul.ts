@@ -24,6 +24,7 @@ import registerSource from "../../kernels/matmul_register.wgsl" with { type: "te
 import tiledSource from "../../kernels/matmul_tiled.wgsl" with { type: "text" };
 import textureSource from "../../kernels/matmul_texture.wgsl" with { type: "text" };
 import packSource from "../../kernels/matmul_pack.wgsl" with { type: "text" };
+import transposePackSource from "../../kernels/matmul_transpose_pack.wgsl" with { type: "text" };
 
 /** Kernel families of {@linkcode matmul}. */
 export type MatmulVariant = "register" | "tiled" | "texture";
@@ -415,6 +416,7 @@ function textureProduct(
   // op(A) chunk: rows i (stride aRs), columns p (stride aKs).
   packOperand(
     gpu,
+    "A",
     a,
     ta,
     { rows: s.m, k: s.k, first: s.aFirst, rs: g.aRs, ks: g.aKs },
@@ -424,6 +426,7 @@ function textureProduct(
   // op(B)ᵀ chunk: rows j (stride bCs), columns p (stride bKs), K-major like op(A).
   packOperand(
     gpu,
+    "B",
     b,
     tb,
     { rows: n, k: s.k, first: s.bFirst, rs: g.bCs, ks: g.bKs },
@@ -445,13 +448,16 @@ function textureProduct(
 
 /**
  * Packs rows × k elements of `t` (element (i, p) at first + i·rs + p·ks) K-major into
- * `dst`. Rows that are already K-contiguous with a row pitch WebGPU can copy (a multiple
- * of 256 bytes) and whole texels are copied as they are: a memcpy on CPU adapters, about
- * 5x cheaper than the pack kernel's per-lane storage loads (0.66 against 3.4 ms for
- * 512×512 on llvmpipe).
+ * `dst`, the cheapest way the layout allows. Rows that are already K-contiguous with a
+ * pitch WebGPU can copy (a multiple of 256 bytes) are copied as they are: a memcpy on CPU
+ * adapters, 0.66 ms for 512×512 on llvmpipe. Operands whose K axis is the slow one with
+ * such a pitch (the transposed side of NN and TN products) are copied and then turned
+ * around 4×4 texels at a time: ~1.8 ms. Anything else goes through the pack kernel's
+ * per-lane storage loads: ~3.5 ms.
  */
 function packOperand(
   gpu: Gpu,
+  role: "A" | "B",
   t: Tensor,
   dst: ScratchTexture,
   v: { rows: number; k: number; first: number; rs: number; ks: number },
@@ -459,8 +465,19 @@ function packOperand(
   maxBinding: number,
 ): void {
   const k4 = Math.ceil(v.k / 4);
-  if (v.ks === 1 && v.k % 4 === 0 && (v.rs * 4) % 256 === 0 && v.first % 4 === 0) {
+  const copyable = (pitch: number) => (pitch * 4) % 256 === 0 && v.first % 4 === 0 && v.k % 4 === 0;
+  if (v.ks === 1 && copyable(v.rs)) {
     gpu.copyToTexture(t, v.first * 4, v.rs * 4, dst.texture, k4, v.rows);
+    return;
+  }
+  if (v.rs === 1 && v.rows % 4 === 0 && copyable(v.ks)) {
+    // K is the slow axis: copy the rows of K as they are, then turn 4×4 blocks around.
+    const raw = scratchTexture(gpu, role === "A" ? "rawA" : "rawB", v.rows / 4, v.k);
+    gpu.copyToTexture(t, v.first * 4, v.ks * 4, raw.texture, v.rows / 4, v.k);
+    gpu.dispatch(gpu.pipeline(transposePackSource), [raw.view, dst.view], [
+      Math.ceil(v.rows / 32),
+      Math.ceil(k4 / 8),
+    ], { u32: [v.rows / 4, k4] });
     return;
   }
   const bound = bindSpan(t, v.first, span, maxBinding);
@@ -491,7 +508,12 @@ interface ScratchTexture {
  * row, per role (A or B). Reuse is safe: dispatches run in recording order, so a later
  * pack cannot overwrite a texture before the earlier product has read it.
  */
-function scratchTexture(gpu: Gpu, role: "A" | "B", width: number, height: number): ScratchTexture {
+function scratchTexture(
+  gpu: Gpu,
+  role: "A" | "B" | "rawA" | "rawB",
+  width: number,
+  height: number,
+): ScratchTexture {
   let cache = scratch.get(gpu);
   if (!cache) scratch.set(gpu, cache = new Map());
   // Round rows up so that chunks of similar size share a texture.
