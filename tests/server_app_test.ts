@@ -340,6 +340,19 @@ function scripted(delayMs: number) {
 }
 
 Deno.test({
+  name: "POST /v1/solve: the entry's solveSteps is the default cap; maxSteps overrides it",
+  ...opts,
+  fn: async () => {
+    const app = createApp({
+      registry: ModelRegistry.fromModels([{ model: scripted(0).model, solveSteps: 7 }]),
+      limits: { batchWindowMs: 1 },
+    });
+    assertEquals((await (await post(app, { puzzle: P4 })).json()).steps, 7, "default");
+    assertEquals((await (await post(app, { puzzle: P4, maxSteps: 2 })).json()).steps, 2, "asked");
+  },
+});
+
+Deno.test({
   name: "batching under load, a failing request does not block others, full queue is 503",
   ...opts,
   fn: async () => {

@@ -235,3 +235,41 @@ try { Deno.exit(await run(Deno.args)); } catch (e) { console.error("error: " + d
     assertEquals(solved.code, answers.every((a) => a.valid) ? 0 : 2, "exit code");
   },
 });
+
+Deno.test({
+  name: "solve: an index entry's solveSteps is the default step cap; --max-steps overrides it",
+  ...opts,
+  fn: async () => {
+    await tinyModel();
+    // The tiny model was built with N_sup = 4; its untrained halting head (bias −5) never
+    // reaches the 0.9 threshold, so every puzzle runs to the cap.
+    const index = `${dir}/with-steps/index.json`;
+    await Deno.mkdir(`${dir}/with-steps`, { recursive: true });
+    await Deno.copyFile(modelFile, `${dir}/with-steps/tiny4.safetensors`);
+    await Deno.writeTextFile(
+      index,
+      JSON.stringify({
+        version: 1,
+        models: [{
+          name: "tiny4",
+          file: "tiny4.safetensors",
+          kind: "sudoku",
+          size: 4,
+          solveSteps: 6,
+        }],
+      }),
+    );
+    const stepsWith = async (extra: string[]) => {
+      let out = "";
+      await run([`${root.pathname}examples/sudoku4.txt`, "--json", ...extra], {
+        gpu: await testGpu(),
+        indexUrl: new URL(`file://${index}`),
+        write: (t) => Promise.resolve(void (out += t)),
+        readStdin: () => Promise.resolve(""),
+      });
+      return out.trimEnd().split("\n").map((l) => (JSON.parse(l) as SolveJsonLine).steps);
+    };
+    assertEquals(await stepsWith([]), [6, 6], "solveSteps from the index");
+    assertEquals(await stepsWith(["--max-steps", "3"]), [3, 3], "--max-steps wins");
+  },
+});

@@ -35,7 +35,8 @@ size (models/index.json), or with --model. Puzzles may be one a line (81/36/16 d
 
 Options:
   --model FILE          use this checkpoint (.safetensors) for every puzzle
-  --max-steps N         cap on supervision steps (default: the model's)
+  --max-steps N         cap on supervision steps (default: the index entry's solveSteps, else
+                        the model's N_sup)
   --halt-threshold P    stop a puzzle once the halting probability exceeds P (default 0.9)
   --size N              read only N×N puzzles (4, 6 or 9; default: infer each)
   --batch N             puzzles per model call (default 64)
@@ -266,7 +267,7 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
       const chunk = indices.slice(at, at + batch);
       const t0 = performance.now();
       const solved = await solveSudokus(model, chunk.map((i) => puzzles[i].puzzle), {
-        maxSteps,
+        maxSteps: maxSteps ?? registry.find(null, name)?.solveSteps,
         haltThreshold,
         trace: values.trace ?? false,
       });

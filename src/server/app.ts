@@ -292,7 +292,7 @@ export function createApp(options: CreateAppOptions): TrmApp {
           puzzle,
           trace,
           model: entries[i].name,
-          maxSteps: request.maxSteps,
+          maxSteps: request.maxSteps ?? entries[i].solveSteps,
           haltThreshold,
         };
         return batcher.submit(

@@ -50,6 +50,12 @@ export interface ModelEntry {
   card?: string;
   /** Measured accuracy; absent until measured. */
   accuracy?: ModelAccuracy;
+  /**
+   * Supervision-step cap that `solve` and the server use when the request names none
+   * (default: the model's N_sup). TRM keeps refining past the N_sup it was trained with,
+   * so a model trained with few steps can be run longer; the card says what it buys.
+   */
+  solveSteps?: number;
 }
 
 /** The parsed `models/index.json`. */
@@ -92,6 +98,8 @@ export const ModelEntrySchema: z.ZodType<ModelEntry> = z.object({
   card: z.string().optional(),
   /** Measured accuracy; absent until measured. */
   accuracy: ModelAccuracySchema.optional(),
+  /** Supervision-step cap used when a request names none (default: the model's N_sup). */
+  solveSteps: z.number().int().min(1).max(1024).optional(),
 }).refine((e) => e.kind !== "sudoku" || [4, 6, 9].includes(e.size), {
   message: "Sudoku size must be 4, 6 or 9",
   path: ["size"],
@@ -248,10 +256,11 @@ export class ModelRegistry {
       name?: string;
       accuracy?: ModelEntry["accuracy"];
       description?: string;
+      solveSteps?: number;
     }[],
     options: { missingHint?: string } = {},
   ): ModelRegistry {
-    const slots = models.map(({ model, name, accuracy, description }) => {
+    const slots = models.map(({ model, name, accuracy, description, solveSteps }) => {
       const task = inferTask(model.config);
       if (!task) throw new RegistryError(`model ${name ?? "?"}: its config fits no puzzle task`);
       const entry: ModelEntry = {
@@ -261,6 +270,7 @@ export class ModelRegistry {
         size: task.size,
         accuracy,
         description,
+        solveSteps,
       };
       return {
         entry,
