@@ -9,7 +9,8 @@ import { learningRate } from "../src/train/schedule.ts";
 import { deepSupervisionLoss } from "../src/train/loss.ts";
 import { generatePool, poolSource, sudokuAugment } from "../src/train/data.ts";
 import { decodeTrainingState, encodeTrainingState, restoreTraining } from "../src/train/state.ts";
-import { NonFiniteLossError, TRMTrainer } from "../src/train/trainer.ts";
+import { NonFiniteLossError, type TrainerSettings, TRMTrainer } from "../src/train/trainer.ts";
+import { retargetSchedule } from "../src/cli/train.ts";
 import { assertClose, randomInts, testGpu } from "./_helpers.ts";
 import { adamRef } from "./reference/train.ts";
 
@@ -68,6 +69,23 @@ Deno.test({
         minLrRatio: 0.1,
       });
     assertClose([cos(10), cos(60), cos(110)], [1, 0.55, 0.1], { atol: 1e-12, label: "cosine" });
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "retargetSchedule: a resumed cosine run decays to 0 at its new total; constant is untouched",
+  fn: () => {
+    const cosine = { lr: 1, warmupSteps: 10, schedule: "cosine" as const, totalSteps: 4000 };
+    retargetSchedule(cosine as TrainerSettings, 3000);
+    assertClose([learningRate(3000, cosine), learningRate(1505, cosine)], [0, 0.5], {
+      atol: 1e-12,
+      label: "cosine ends at the new total",
+    });
+    const constant = { lr: 1, warmupSteps: 10, schedule: "constant" as const, totalSteps: 4000 };
+    retargetSchedule(constant as TrainerSettings, 3000);
+    if (constant.totalSteps !== 4000) throw new Error("constant schedule changed");
   },
 });
 

@@ -1,7 +1,7 @@
 /**
  * Per-tier accuracy of a Sudoku model on generated puzzles it never saw, for the model
  * cards: `deno run -A tools/eval_tiers.ts --model models/sudoku4.safetensors --task sudoku4
- * --train-seed 1 [--count 500] [--seed 7001] [--pool 2000] [--json]`.
+ * --train-seed 1 [--count 500] [--seed 7001] [--pool 2000] [--steps N] [--json]`.
  *
  * "Never saw" is checked, not assumed: the training pool of `cli.ts train --task T --seed S`
  * is regenerated, and every test puzzle equivalent to a pool puzzle under the training
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "7001" },
     json: { type: "boolean", default: false },
     "keep-seen": { type: "boolean", default: false },
+    steps: { type: "string" },
   },
 });
 if (!values.model) {
@@ -116,6 +117,10 @@ for (let i = 0; i < pool.count; i++) {
 }
 
 const model = await loadModel(await Deno.readFile(values.model));
+/** Supervision steps per puzzle (default the model's N_sup). */
+const maxSteps = values.steps === undefined
+  ? model.config.maxSupervisionSteps
+  : Number(values.steps);
 const rows: Record<string, unknown>[] = [];
 for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
   const want = Number(values.count);
@@ -148,9 +153,15 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
     continue;
   }
   const started = performance.now();
-  const full = await model.predict(Int32Array.from(inputs), { haltThreshold: 2 });
+  const full = await model.predict(Int32Array.from(inputs), {
+    haltThreshold: 2,
+    maxRefinementSteps: maxSteps,
+  });
   const ms = performance.now() - started;
-  const halted = await model.predict(Int32Array.from(inputs), { haltThreshold: 0.5 });
+  const halted = await model.predict(Int32Array.from(inputs), {
+    haltThreshold: 0.5,
+    maxRefinementSteps: maxSteps,
+  });
   let exact = 0, cells = 0, haltedExact = 0, steps = 0;
   for (let p = 0; p < count; p++) {
     let ok = true, okHalted = true;
@@ -166,6 +177,7 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
   const row = {
     task,
     tier,
+    steps: maxSteps,
     puzzles: count,
     droppedAsSeen: dropped,
     exact: exact / count,
@@ -179,7 +191,9 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
   console.log(
     values.json
       ? JSON.stringify(row)
-      : `${task} ${tier.padEnd(8)} ${count} puzzles (${dropped} dropped as seen): exact ${
+      : `${task} ${
+        tier.padEnd(8)
+      } ${count} puzzles (${dropped} dropped as seen), ${maxSteps} steps: exact ${
         (100 * row.exact).toFixed(1)
       }%, cells ${(100 * row.cell).toFixed(2)}%, with halting ${
         (100 * row.haltedExact).toFixed(1)

@@ -45,7 +45,8 @@ Options:
   --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Small,
                         maze, or mazeSmall for --size ≤ 15); its seqLen must match the task
   --config JSON         model config overrides, e.g. '{"dim":32,"numLayers":1}'
-  --steps N             optimizer steps in total (default per task; may be raised on --resume)
+  --steps N             optimizer steps in total (default per task; may be changed on --resume,
+                        and a cosine schedule then ends at the new total)
   --batch B             slots per optimizer step
   --lr X                peak learning rate          --warmup N        warmup steps
   --weight-decay X      weight decay                --ema X           EMA decay
@@ -193,6 +194,14 @@ export function checkMazeSeqLen(
   );
 }
 
+/**
+ * Points a resumed run's schedule at its (possibly changed) total: a cosine schedule then
+ * decays to 0 at the new last step instead of the one the run started with.
+ */
+export function retargetSchedule(settings: TrainerSettings, steps: number): void {
+  if (settings.schedule === "cosine") settings.totalSteps = steps;
+}
+
 /** Writes `bytes` to `path` atomically: a temporary file, flushed to disk, then renamed over. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
@@ -272,6 +281,7 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       );
     }
     info.steps = int(values, "steps", 1) ?? info.steps;
+    retargetSchedule(trainer.settings, info.steps);
     info.evalEvery = int(values, "eval-every", 0) ?? info.evalEvery;
     info.logEvery = int(values, "log-every", 1) ?? info.logEvery;
     info.checkpointEvery = int(values, "checkpoint-every", 1) ?? info.checkpointEvery;
