@@ -134,11 +134,12 @@ Deno.test("taskRecipe: small mazes get mazeSmall, other sizes a matching seqLen"
   assert.equal(small.config.seqLen, 121);
   assert.equal(small.config.vocabSize, 6);
   assert.equal(small.config.puzzleEmbLen, 0);
-  // Embedding 6·64 + LM head 64·6 + q head 64·2+2 + 2 layers × (QKV 64·192 + O 64·64 +
-  // SwiGLU 64·512 + 256·64, hidden rounded up to 256) = 384 + 384 + 130 + 2 · 65536.
-  assert.equal(countParameters(small.config), 131_970);
-  assert.equal(small.config.posEncoding, "rope");
-  assert.equal(small.config.useMlpMixer, false);
+  // Embedding 6·64 + LM head 64·6 + q head 64·2+2 + one MLP-mixer layer: token SwiGLU
+  // 121 → 2·512 → 121 (hidden round(4·121·2/3) rounded up to 512) = 121·1024 + 512·121,
+  // channel SwiGLU 64 → 2·256 → 64 = 64·512 + 256·64: 384 + 384 + 130 + 185,856 + 49,152.
+  assert.equal(countParameters(small.config), 235_906);
+  assert.equal(small.config.posEncoding, "none");
+  assert.equal(small.config.useMlpMixer, true);
   assert.equal(small.recipe.batch, 64);
   assert.equal(small.recipe.lr, 3e-3);
   assert.equal(small.recipe.emaDecay, 0.99);
@@ -221,7 +222,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "trm_maze_eval_" });
     try {
       const modelFile = `${dir}/tiny.safetensors`;
-      // mazeSmall's shape (11×11, RoPE attention) at width 16 so that it runs in seconds.
+      // mazeSmall's shape (11×11, MLP mixer) at width 16 so that it runs in seconds.
       const model = await TinyRecursiveModel.create(
         { ...presets.mazeSmall, dim: 16, numHeads: 2 },
         { gpu, seed: 5 },

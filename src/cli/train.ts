@@ -52,7 +52,7 @@ Options:
   --weight-decay X      weight decay                --ema X           EMA decay
   --optimizer O         adam-atan2 (default) or adamw
   --max-grad-norm X     clip the global gradient norm (default: no clipping)
-  --schedule S          constant (default) or cosine (to 0 at --steps)
+  --schedule S          constant or cosine (to 0 at --steps); default per task
   --data PATH           training CSV (source,question,answer,rating) or an official dataset
                         directory (its train split); default: generated puzzles
   --pool N              generated training puzzles, each drawn with a fresh augmentation
@@ -332,7 +332,7 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     if (optimizer !== "adam-atan2" && optimizer !== "adamw") {
       throw new UsageError(`--optimizer must be adam-atan2 or adamw, got "${optimizer}"`);
     }
-    const schedule = (values.schedule as string | undefined) ?? "constant";
+    const schedule = (values.schedule as string | undefined) ?? recipe.schedule ?? "constant";
     if (schedule !== "constant" && schedule !== "cosine") {
       throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
     }
