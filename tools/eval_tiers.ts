@@ -1,14 +1,17 @@
 /**
  * Per-tier accuracy of a Sudoku model on generated puzzles it never saw, for the model
  * cards: `deno run -A tools/eval_tiers.ts --model models/sudoku4.safetensors --task sudoku4
- * --train-seed 1 [--count 500] [--seed 7001] [--pool 2000] [--steps N] [--json]`.
+ * --train-seed 1 [--count 500] [--seed 7001] [--pool 2000] [--steps N[,N…]] [--out-dir D]
+ * [--json]`. `--out-dir` writes each tier's scored puzzles as a CSV (`<task>_<tier>.csv`)
+ * that `cli.ts eval --data` scores to the same figure.
  *
  * "Never saw" is checked, not assumed: the training pool of `cli.ts train --task T --seed S`
  * is regenerated, and every test puzzle equivalent to a pool puzzle under the training
  * augmentations (digit relabelling, transpose, band/stack and row/column permutations) is
  * dropped before scoring (`--keep-seen` keeps them, for tiers where nothing else exists:
- * every hard 4×4 puzzle is equivalent to one of a few thousand). Each puzzle runs all N_sup supervision steps (the official
- * evaluation); the step where the halting head would have stopped (threshold 0.5, i.e.
+ * every hard 4×4 puzzle is equivalent to one of a few thousand). Each puzzle runs every
+ * supervision step up to the cap (the official evaluation; `--steps` sets caps beyond the
+ * model's N_sup); the step where the halting head would have stopped (threshold 0.5, i.e.
  * q_halt > 0) is reported too.
  */
 import { parseArgs } from "node:util";
@@ -21,6 +24,7 @@ import {
 } from "../src/puzzles/sudoku_generate.ts";
 import { boxShape, canTranspose, encodeSudoku, type SudokuSize } from "../src/puzzles/mod.ts";
 import { generatePool } from "../src/train/data.ts";
+import { formatPuzzleCsv, type PuzzleRecord, sudokuRecord } from "../src/data/csv.ts";
 
 const POOL_SALT = 0x504f4f4c; // as src/cli/train.ts
 
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     "keep-seen": { type: "boolean", default: false },
     steps: { type: "string" },
+    "out-dir": { type: "string" },
   },
 });
 if (!values.model) {
@@ -132,14 +137,20 @@ for (let i = 0; i < pool.count; i++) {
 }
 
 const model = await loadModel(await Deno.readFile(values.model));
-/** Supervision steps per puzzle (default the model's N_sup). */
-const maxSteps = values.steps === undefined
-  ? model.config.maxSupervisionSteps
-  : Number(values.steps);
+/** Supervision-step caps to score with, e.g. `--steps 4,16` (default the model's N_sup). */
+const stepCaps = values.steps === undefined
+  ? [model.config.maxSupervisionSteps]
+  : values.steps.split(",").map(Number);
+if (stepCaps.some((s) => !Number.isInteger(s) || s < 1)) {
+  console.error(`--steps takes positive integers separated by commas, got "${values.steps}"`);
+  Deno.exit(1);
+}
+if (values["out-dir"]) await Deno.mkdir(values["out-dir"], { recursive: true });
 const rows: Record<string, unknown>[] = [];
 for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
   const want = Number(values.count);
   const inputs: number[] = [], labels: number[] = [];
+  const records: PuzzleRecord[] = [];
   let dropped = 0;
   for (let i = 0; inputs.length < want * n * n && i < want * 20; i++) {
     const g = generateSudoku({
@@ -153,6 +164,11 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
     }
     inputs.push(...encodeSudoku(g.puzzle));
     labels.push(...encodeSudoku(g.solution));
+    records.push(sudokuRecord(g, `unseen-${task}-${tier}-s${values.seed}-${i}`));
+  }
+  if (values["out-dir"] && records.length > 0) {
+    // The scored puzzles as a CSV, so `cli.ts eval --data` reproduces the row.
+    await Deno.writeTextFile(`${values["out-dir"]}/${task}_${tier}.csv`, formatPuzzleCsv(records));
   }
   const count = inputs.length / (n * n);
   if (count === 0) {
@@ -167,51 +183,55 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
     );
     continue;
   }
-  const started = performance.now();
-  const full = await model.predict(Int32Array.from(inputs), {
-    haltThreshold: 2,
-    maxRefinementSteps: maxSteps,
-  });
-  const ms = performance.now() - started;
-  const halted = await model.predict(Int32Array.from(inputs), {
-    haltThreshold: 0.5,
-    maxRefinementSteps: maxSteps,
-  });
-  let exact = 0, cells = 0, haltedExact = 0, steps = 0;
-  for (let p = 0; p < count; p++) {
-    let ok = true, okHalted = true;
-    for (let c = p * n * n; c < (p + 1) * n * n; c++) {
-      if (full.predictions[c] === labels[c]) cells++;
-      else ok = false;
-      if (halted.predictions[c] !== labels[c]) okHalted = false;
+  for (const maxSteps of stepCaps) {
+    const started = performance.now();
+    const full = await model.predict(Int32Array.from(inputs), {
+      haltThreshold: 2,
+      maxRefinementSteps: maxSteps,
+    });
+    const ms = performance.now() - started;
+    const halted = await model.predict(Int32Array.from(inputs), {
+      haltThreshold: 0.5,
+      maxRefinementSteps: maxSteps,
+    });
+    let exact = 0, cells = 0, haltedExact = 0, steps = 0;
+    for (let p = 0; p < count; p++) {
+      let ok = true, okHalted = true;
+      for (let c = p * n * n; c < (p + 1) * n * n; c++) {
+        if (full.predictions[c] === labels[c]) cells++;
+        else ok = false;
+        if (halted.predictions[c] !== labels[c]) okHalted = false;
+      }
+      if (ok) exact++;
+      if (okHalted) haltedExact++;
+      steps += halted.exitSteps[p];
     }
-    if (ok) exact++;
-    if (okHalted) haltedExact++;
-    steps += halted.exitSteps[p];
+    const row = {
+      task,
+      tier,
+      steps: maxSteps,
+      puzzles: count,
+      droppedAsSeen: dropped,
+      exact: exact / count,
+      cell: cells / (count * n * n),
+      haltedExact: haltedExact / count,
+      meanHaltStep: steps / count,
+      puzzlesPerSecond: count / (ms / 1000),
+      adapter: model.gpu.summary.description,
+    };
+    rows.push(row);
+    console.log(
+      values.json
+        ? JSON.stringify(row)
+        : `${task} ${
+          tier.padEnd(8)
+        } ${count} puzzles (${dropped} dropped as seen), ${maxSteps} steps: exact ${
+          (100 * row.exact).toFixed(1)
+        }%, cells ${(100 * row.cell).toFixed(2)}%, with halting ${
+          (100 * row.haltedExact).toFixed(1)
+        }% at mean step ${row.meanHaltStep.toFixed(2)}, ${
+          row.puzzlesPerSecond.toFixed(1)
+        } puzzles/s`,
+    );
   }
-  const row = {
-    task,
-    tier,
-    steps: maxSteps,
-    puzzles: count,
-    droppedAsSeen: dropped,
-    exact: exact / count,
-    cell: cells / (count * n * n),
-    haltedExact: haltedExact / count,
-    meanHaltStep: steps / count,
-    puzzlesPerSecond: count / (ms / 1000),
-    adapter: model.gpu.summary.description,
-  };
-  rows.push(row);
-  console.log(
-    values.json
-      ? JSON.stringify(row)
-      : `${task} ${
-        tier.padEnd(8)
-      } ${count} puzzles (${dropped} dropped as seen), ${maxSteps} steps: exact ${
-        (100 * row.exact).toFixed(1)
-      }%, cells ${(100 * row.cell).toFixed(2)}%, with halting ${
-        (100 * row.haltedExact).toFixed(1)
-      }% at mean step ${row.meanHaltStep.toFixed(2)}, ${row.puzzlesPerSecond.toFixed(1)} puzzles/s`,
-  );
 }
