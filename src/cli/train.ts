@@ -11,6 +11,7 @@ import { parsePuzzleCsv, recordsToDataset } from "../data/csv.ts";
 import { PUZZLE_TASKS, type PuzzleTask } from "../data/dataset.ts";
 import { readOfficialSplit } from "../data/official.ts";
 import { Gpu } from "../gpu/gpu.ts";
+import { decodeCheckpoint } from "../model/checkpoint.ts";
 import { type ModelConfigInput, parseModelConfig, presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
 import { deriveSeed, Rng } from "../puzzles/rng.ts";
@@ -45,6 +46,8 @@ Options:
   --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Small,
                         maze, or mazeSmall for --size ≤ 15); its seqLen must match the task
   --config JSON         model config overrides, e.g. '{"dim":32,"numLayers":1}'
+  --init FILE           start from a model file's weights and config (fine-tuning); --config
+                        may then change recursion counts, N_sup, dropout, not shapes
   --steps N             optimizer steps in total (default per task; may be changed on --resume,
                         and a cosine schedule then ends at the new total)
   --batch B             slots per optimizer step
@@ -75,6 +78,8 @@ interface RunInfo {
   /** Maze side length (maze only; absent in older checkpoints: 30). */
   mazeSize?: number;
   preset: string;
+  /** Model file whose weights (and config, under --config) started the run. */
+  init?: string;
   configOverrides: Record<string, unknown>;
   batch: number;
   steps: number;
@@ -104,6 +109,7 @@ function parse(args: string[]): Values {
         size: { type: "string" },
         out: { type: "string" },
         preset: { type: "string" },
+        init: { type: "string" },
         config: { type: "string" },
         steps: { type: "string" },
         batch: { type: "string" },
@@ -200,6 +206,15 @@ export function checkMazeSeqLen(
  */
 export function retargetSchedule(settings: TrainerSettings, steps: number): void {
   if (settings.schedule === "cosine") settings.totalSteps = steps;
+}
+
+/** Reads the --init model file, or says why it cannot. */
+async function readInit(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw new UsageError(`cannot read --init ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Writes `bytes` to `path` atomically: a temporary file, flushed to disk, then renamed over. */
@@ -312,7 +327,10 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     info = {
       task,
       mazeSize,
-      preset: (values.preset as string | undefined) ?? recipe.preset,
+      preset: values.init
+        ? `weights of ${values.init}`
+        : (values.preset as string | undefined) ?? recipe.preset,
+      init: values.init as string | undefined,
       // The recipe's changes apply to its own preset only; --config goes on top.
       configOverrides: {
         ...(values.preset === undefined || values.preset === recipe.preset ? recipe.config : {}),
@@ -348,14 +366,34 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       seed: info.seed,
     };
     let config;
+    let initValues: Map<string, Float32Array> | undefined;
     try {
-      config = parseModelConfig(presetConfig(info.preset, info.configOverrides));
+      if (info.init) {
+        // Fine-tuning: the file's weights and config; --config may change what does not
+        // change a weight's shape (recursion counts, N_sup, dropout, exploration).
+        const decoded = decodeCheckpoint(await readInit(info.init));
+        config = parseModelConfig({
+          ...decoded.config,
+          ...parseOverrides(values.config as string | undefined),
+        });
+        initValues = decoded.values;
+      } else {
+        config = parseModelConfig(presetConfig(info.preset, info.configOverrides));
+      }
     } catch (e) {
       if (e instanceof UsageError) throw e;
       throw new UsageError((e as Error).message);
     }
     checkMazeSeqLen(info, config.seqLen);
-    const model = await TinyRecursiveModel.create(config, { gpu, seed: info.seed });
+    let model;
+    try {
+      model = await TinyRecursiveModel.create(config, { gpu, seed: info.seed, values: initValues });
+    } catch (e) {
+      if (!initValues) throw e;
+      throw new UsageError(
+        `--init ${info.init}: ${(e as Error).message} (--config may not change a weight's shape)`,
+      );
+    }
     trainer = await TRMTrainer.create({ model, ...settings });
   }
 
