@@ -100,6 +100,7 @@ for (const variant of VARIANTS) {
         [97, 130, 21], // the texture kernel's middle block (16×8 in an 8×2 workgroup)
         [67, 70, 64], // K-contiguous rows of 256 bytes: the texture kernel copies instead of packing
         [64, 128, 44], // K-strided rows of 256 or 512 bytes: copied, then transposed in textures
+        [257, 263, 254], // m·n·k ≥ 2²⁴: the texture kernel's big blocks (up to 32×16), with tails
       ];
       for (const [m, n, k] of shapes) {
         for (const [transA, transB] of TRANS) {

@@ -92,13 +92,23 @@ const TILED_TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 } as const;
  * workgroups that keep the block within 32 × 16. Each distinct block is one LLVM compile
  * (cold: ~15 s for 32×16, a few seconds for smaller ones; Mesa's disk cache keeps them).
  */
-function textureBlock(m: number, n: number): { TM: number; TN: number; WX: number; WY: number } {
+function textureBlock(
+  m: number,
+  n: number,
+  k: number,
+): { TM: number; TN: number; WX: number; WY: number } {
   if (m < 16 || n < 16) return { TM: 4, TN: 4, WX: 8, WY: 4 };
   const WX = 8, WY = 2;
-  const TN = Math.ceil(n / (WX * Math.ceil(n / (WX * 16))));
-  const TM = Math.ceil(m / (WY * Math.ceil(m / (WY * 32))));
+  // Small products (inference on a few puzzles) take at most 8 × 8: a cold compile of the
+  // big block costs more than it saves there.
+  const small = m * n * k < TEXTURE_BIG_WORK;
+  const maxM = small ? 8 : 32, maxN = small ? 8 : 16;
+  const TN = Math.ceil(n / (WX * Math.ceil(n / (WX * maxN))));
+  const TM = Math.ceil(m / (WY * Math.ceil(m / (WY * maxM))));
   return { TM, TN, WX, WY };
 }
+/** m·n·k from which the big texture blocks pay for their compile (2²⁴ multiply-adds). */
+const TEXTURE_BIG_WORK = 1 << 24;
 /** Below this m·n·k (or with a thin side) packing overhead outweighs the texture kernel's gain. */
 const TEXTURE_MIN_WORK = 1 << 18;
 const TEXTURE_MIN_SIDE = 8;
@@ -434,7 +444,7 @@ function textureProduct(
     maxBinding,
   );
   const bc = bindSpan(out, s.cFirst, sizes.c, maxBinding);
-  const t = textureBlock(s.m, n);
+  const t = textureBlock(s.m, n, s.k);
   const source = expandTemplate(textureSource, { r: t.TM, j: t.TN });
   const pipeline = gpu.pipeline(source, { constants: { ...t } });
   gpu.dispatch(pipeline, [ta.view, tb.view, bc.bind], [
