@@ -146,7 +146,10 @@ if (stepCaps.some((s) => !Number.isInteger(s) || s < 1)) {
   Deno.exit(1);
 }
 if (values["out-dir"]) await Deno.mkdir(values["out-dir"], { recursive: true });
-const rows: Record<string, unknown>[] = [];
+/** Prints a result row: JSON with --json, else the text line. */
+function report(row: Record<string, unknown>, text: string): void {
+  console.log(values.json ? JSON.stringify(row) : text);
+}
 for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
   const want = Number(values.count);
   const inputs: number[] = [], labels: number[] = [];
@@ -172,25 +175,23 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
   }
   const count = inputs.length / (n * n);
   if (count === 0) {
-    const row = { task, tier, puzzles: 0, droppedAsSeen: dropped };
-    rows.push(row);
-    console.log(
-      values.json
-        ? JSON.stringify(row)
-        : `${task} ${
-          tier.padEnd(8)
-        } no puzzle outside the training pool's symmetry classes in ${dropped} draws (rerun with --keep-seen to score them anyway)`,
+    report(
+      { task, tier, puzzles: 0, droppedAsSeen: dropped },
+      `${task} ${
+        tier.padEnd(8)
+      } no puzzle outside the training pool's symmetry classes in ${dropped} draws (rerun with --keep-seen to score them anyway)`,
     );
     continue;
   }
+  const puzzles = Int32Array.from(inputs);
   for (const maxSteps of stepCaps) {
     const started = performance.now();
-    const full = await model.predict(Int32Array.from(inputs), {
+    const full = await model.predict(puzzles, {
       haltThreshold: 2,
       maxRefinementSteps: maxSteps,
     });
     const ms = performance.now() - started;
-    const halted = await model.predict(Int32Array.from(inputs), {
+    const halted = await model.predict(puzzles, {
       haltThreshold: 0.5,
       maxRefinementSteps: maxSteps,
     });
@@ -219,19 +220,15 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
       puzzlesPerSecond: count / (ms / 1000),
       adapter: model.gpu.summary.description,
     };
-    rows.push(row);
-    console.log(
-      values.json
-        ? JSON.stringify(row)
-        : `${task} ${
-          tier.padEnd(8)
-        } ${count} puzzles (${dropped} dropped as seen), ${maxSteps} steps: exact ${
-          (100 * row.exact).toFixed(1)
-        }%, cells ${(100 * row.cell).toFixed(2)}%, with halting ${
-          (100 * row.haltedExact).toFixed(1)
-        }% at mean step ${row.meanHaltStep.toFixed(2)}, ${
-          row.puzzlesPerSecond.toFixed(1)
-        } puzzles/s`,
+    report(
+      row,
+      `${task} ${
+        tier.padEnd(8)
+      } ${count} puzzles (${dropped} dropped as seen), ${maxSteps} steps: exact ${
+        (100 * row.exact).toFixed(1)
+      }%, cells ${(100 * row.cell).toFixed(2)}%, with halting ${
+        (100 * row.haltedExact).toFixed(1)
+      }% at mean step ${row.meanHaltStep.toFixed(2)}, ${row.puzzlesPerSecond.toFixed(1)} puzzles/s`,
     );
   }
 }

@@ -20,6 +20,7 @@ import {
   describeTask,
   entryTask,
   MissingModelError,
+  type ModelEntry,
   type ModelRegistry,
   openRegistry,
   type ReadFile,
@@ -231,7 +232,7 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
 
   // Resolve every size's model before solving anything, so a missing one fails fast.
   const sizes = [...new Set(puzzles.map((p) => p.puzzle.size))];
-  const models = new Map<SudokuSize, string>();
+  const models = new Map<SudokuSize, ModelEntry>();
   for (const s of sizes) {
     const task = { kind: "sudoku" as const, size: s };
     if (modelUrl) {
@@ -244,11 +245,11 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
           }`,
         );
       }
-      models.set(s, entry.name);
+      models.set(s, entry);
     } else {
       const entry = registry.find(task);
       if (!entry) throw new MissingModelError(task);
-      models.set(s, entry.name);
+      models.set(s, entry);
     }
   }
 
@@ -258,7 +259,7 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     );
   const started = performance.now();
   for (const s of sizes) {
-    const name = models.get(s)!;
+    const entry = models.get(s)!, name = entry.name;
     const model = await registry.model(name);
     const mismatch = sudokuModelMismatch(model.config, s);
     if (mismatch) throw new UsageError(`model ${name}: ${mismatch}`);
@@ -267,7 +268,7 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
       const chunk = indices.slice(at, at + batch);
       const t0 = performance.now();
       const solved = await solveSudokus(model, chunk.map((i) => puzzles[i].puzzle), {
-        maxSteps: maxSteps ?? registry.find(null, name)?.solveSteps,
+        maxSteps: maxSteps ?? entry.solveSteps,
         haltThreshold,
         trace: values.trace ?? false,
       });
@@ -319,7 +320,9 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     }
   });
   if (!values.json) {
-    const names = [...new Set(models.values())].map((n) => `${n} (${registry.source(n)})`).join(
+    const names = [...new Set([...models.values()].map((e) => e.name))].map((n) =>
+      `${n} (${registry.source(n)})`
+    ).join(
       ", ",
     );
     out.push(

@@ -168,6 +168,21 @@ export function derivedSizes(config: ModelConfig): {
 const SUDOKU9 = { vocabSize: 11, seqLen: 81, puzzleEmbLen: 16, numPuzzleIdentifiers: 1 } as const;
 
 /**
+ * The CPU-sized TRM-MLP shared by the small presets: one layer, n = 2, T = 1, N_sup = 4, no
+ * puzzle-embedding prefix. Each preset adds its vocabulary, sequence and width.
+ */
+const CPU_MLP = {
+  puzzleEmbLen: 0,
+  numLayers: 1,
+  numHeads: 2,
+  useMlpMixer: true,
+  posEncoding: "none",
+  nRecursions: 2,
+  tCycles: 1,
+  maxSupervisionSteps: 4,
+} as const;
+
+/**
  * Named configurations. `sudokuMlp` and `sudokuAttention` are the official
  * Sudoku-Extreme models; `maze` the official Maze-Hard attention model; the small ones
  * train on a CPU in minutes.
@@ -205,70 +220,22 @@ export const presets: Readonly<Record<string, ModelConfigInput>> = Object.freeze
    * 9×9 Sudoku at the sudoku6 shape (D = 64, one layer, n = 2, T = 1, no puzzle-embedding
    * prefix): what a CPU adapter can train in an hour; far below the paper's models.
    */
-  sudoku9Tiny: {
-    vocabSize: 11,
-    seqLen: 81,
-    puzzleEmbLen: 0,
-    dim: 64,
-    numLayers: 1,
-    numHeads: 2,
-    useMlpMixer: true,
-    posEncoding: "none",
-    nRecursions: 2,
-    tCycles: 1,
-    maxSupervisionSteps: 4,
-  },
+  sudoku9Tiny: { ...CPU_MLP, vocabSize: 11, seqLen: 81, dim: 64 },
   /**
    * 4×4 Sudoku (digits 1–4 → tokens 2–5, vocab 6), sized to train on a CPU adapter in
    * minutes (reaches ≥ 99% exact on unseen puzzles with `cli.ts train --task sudoku4`).
    */
-  sudoku4: {
-    vocabSize: 6,
-    seqLen: 16,
-    puzzleEmbLen: 0,
-    dim: 32,
-    numLayers: 1,
-    numHeads: 2,
-    useMlpMixer: true,
-    posEncoding: "none",
-    nRecursions: 2,
-    tCycles: 1,
-    maxSupervisionSteps: 4,
-  },
+  sudoku4: { ...CPU_MLP, vocabSize: 6, seqLen: 16, dim: 32 },
   /**
    * 11×11 maze (`# SGo` → tokens 1–5, vocab 6, 121 cells), sized for CPU training with
    * `cli.ts train --task maze --size 11`; other small sizes override `seqLen` (N²). TRM-MLP
    * like sudoku4/sudoku6: on llvmpipe it trains about twice as fast per step as a 2-layer
    * RoPE-attention model of the same width.
    */
-  mazeSmall: {
-    vocabSize: 6,
-    seqLen: 121,
-    puzzleEmbLen: 0,
-    dim: 64,
-    numLayers: 1,
-    numHeads: 2,
-    useMlpMixer: true,
-    posEncoding: "none",
-    nRecursions: 2,
-    tCycles: 1,
-    maxSupervisionSteps: 4,
-  },
+  mazeSmall: { ...CPU_MLP, vocabSize: 6, seqLen: 121, dim: 64 },
   /**
    * 6×6 Sudoku (digits 1–6 → tokens 2–7, vocab 8): the sudoku4 shape at D = 64, sized to
    * train on a CPU adapter in under an hour (`cli.ts train --task sudoku6`).
    */
-  sudoku6: {
-    vocabSize: 8,
-    seqLen: 36,
-    puzzleEmbLen: 0,
-    dim: 64,
-    numLayers: 1,
-    numHeads: 2,
-    useMlpMixer: true,
-    posEncoding: "none",
-    nRecursions: 2,
-    tCycles: 1,
-    maxSupervisionSteps: 4,
-  },
+  sudoku6: { ...CPU_MLP, vocabSize: 8, seqLen: 36, dim: 64 },
 });

@@ -482,7 +482,7 @@ function packOperand(
   }
   if (v.rs === 1 && v.rows % 4 === 0 && copyable(v.ks)) {
     // K is the slow axis: copy the rows of K as they are, then turn 4×4 blocks around.
-    const raw = scratchTexture(gpu, role === "A" ? "rawA" : "rawB", v.rows / 4, v.k);
+    const raw = scratchTexture(gpu, `raw${role}`, v.rows / 4, v.k);
     gpu.copyToTexture(t, v.first * 4, v.ks * 4, raw.texture, v.rows / 4, v.k);
     gpu.dispatch(gpu.pipeline(transposePackSource), [raw.view, dst.view], [
       Math.ceil(v.rows / 32),
@@ -520,7 +520,7 @@ interface ScratchTexture {
  */
 function scratchTexture(
   gpu: Gpu,
-  role: "A" | "B" | "rawA" | "rawB",
+  role: "A" | "B" | `raw${"A" | "B"}`,
   width: number,
   height: number,
 ): ScratchTexture {

@@ -103,8 +103,18 @@ function findToken(maze: Maze, token: number): number[] {
   return out;
 }
 
-/** Neighbours of a cell in the fixed tie-break order: up, left, right, down (ascending index). */
-function neighbours(n: number, cell: number, out: number[]): number {
+/**
+ * Writes the edge neighbours of `cell` in an n×n grid to `out`, in the fixed tie-break order
+ * up, left, right, down (ascending index), and returns how many there are.
+ *
+ * @example
+ * ```ts
+ * import { mazeNeighbours } from "./maze.ts";
+ * const out: number[] = [];
+ * mazeNeighbours(3, 0, out); // 2: out = [1, 3]
+ * ```
+ */
+export function mazeNeighbours(n: number, cell: number, out: { [i: number]: number }): number {
   const r = Math.floor(cell / n), c = cell % n;
   let k = 0;
   if (r > 0) out[k++] = cell - n;
@@ -133,7 +143,7 @@ export function mazeDistances(
   queue[tail++] = from;
   while (head < tail) {
     const cell = queue[head++];
-    const k = neighbours(n, cell, nb);
+    const k = mazeNeighbours(n, cell, nb);
     for (let i = 0; i < k; i++) {
       const j = nb[i];
       if (dist[j] < 0 && ok(maze.cells[j])) {
@@ -171,7 +181,7 @@ export function mazeShortestPath(maze: Maze): number[] | null {
   const nb = [0, 0, 0, 0];
   let cell = sg.start;
   while (cell !== sg.goal) {
-    const k = neighbours(maze.size, cell, nb);
+    const k = mazeNeighbours(maze.size, cell, nb);
     for (let i = 0; i < k; i++) {
       if (dist[nb[i]] === dist[cell] - 1) {
         cell = nb[i];

@@ -11,6 +11,7 @@ import {
   MAZE_OPEN,
   MAZE_PATH,
   MAZE_START,
+  mazeNeighbours,
   mazeShortestPath,
 } from "./maze.ts";
 
@@ -65,17 +66,6 @@ export function scoreMazeAnswer(maze: Maze, answer: Maze): MazeAnswerScore {
   return { valid: true, shortest: shortest !== null && moves === shortest.length - 1, moves };
 }
 
-/** Neighbours of a cell (up, left, right, down). */
-function neighbours(n: number, cell: number, out: Int32Array): number {
-  const r = Math.floor(cell / n), c = cell % n;
-  let k = 0;
-  if (r > 0) out[k++] = cell - n;
-  if (c > 0) out[k++] = cell - 1;
-  if (c < n - 1) out[k++] = cell + 1;
-  if (r < n - 1) out[k++] = cell + n;
-  return k;
-}
-
 /** Whether a simple walk start → (every marked cell once) → goal exists. */
 function walkThroughAllMarks(
   n: number,
@@ -90,7 +80,7 @@ function walkThroughAllMarks(
   for (let i = 0; i < cells.length; i++) {
     if (!isMark(i)) continue;
     let deg = 0;
-    const k = neighbours(n, i, nb);
+    const k = mazeNeighbours(n, i, nb);
     for (let j = 0; j < k; j++) if (isMark(nb[j]) || nb[j] === start || nb[j] === goal) deg++;
     if (deg < 2) return false;
   }
@@ -104,7 +94,7 @@ function walkThroughAllMarks(
   while (head < tail) {
     const cell = queue[head++];
     if (cell === goal) continue;
-    const k = neighbours(n, cell, nb);
+    const k = mazeNeighbours(n, cell, nb);
     for (let j = 0; j < k; j++) {
       const x = nb[j];
       if (dist[x] < 0 && (isMark(x) || x === goal)) {
@@ -126,7 +116,7 @@ function walkThroughAllMarks(
   const search = (cell: number, left: number): boolean => {
     if (--budget < 0) return false;
     const out = new Int32Array(4);
-    const k = neighbours(n, cell, out);
+    const k = mazeNeighbours(n, cell, out);
     for (let j = 0; j < k; j++) {
       const x = out[j];
       if (x === goal) {

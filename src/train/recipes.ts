@@ -39,92 +39,69 @@ export interface TaskRecipe {
   logEvery: number;
 }
 
-const RECIPES: Record<PuzzleTask, TaskRecipe> = {
-  sudoku4: {
-    preset: "sudoku4",
-    // The preset (one layer of width 32, no gradient-free cycle, 2 latent updates) learns
-    // 4×4 Sudoku to ≥ 95% held-out exact accuracy in ~200–300 steps at batch 64 (about a
-    // second a step on a 2-core CPU adapter).
-    config: {},
-    batch: 64,
-    steps: 400,
-    lr: 3e-3,
-    warmupSteps: 50,
-    weightDecay: 0.1,
-    emaDecay: 0.99,
-    poolSize: 2000,
-    evalCount: 200,
-    checkpointEvery: 50,
-    evalEvery: 100,
-    logEvery: 10,
-  },
-  sudoku6: {
-    // The sudoku6 preset (D = 64, one layer, n = 2, T = 1) at the sudoku4 settings with a
-    // cosine decay and a bigger pool; ~0.7 s a step at batch 64 on a 2-core CPU adapter.
-    config: {},
-    preset: "sudoku6",
-    batch: 64,
-    steps: 3000,
-    lr: 3e-3,
-    warmupSteps: 50,
-    weightDecay: 0.1,
-    emaDecay: 0.99,
-    schedule: "cosine",
-    poolSize: 20000,
-    evalCount: 200,
-    checkpointEvery: 50,
-    evalEvery: 250,
-    logEvery: 25,
-  },
-  sudoku9: {
-    config: {},
-    preset: "sudoku9Small",
-    batch: 768,
-    steps: 65000,
-    lr: 1e-4,
-    warmupSteps: 2000,
-    weightDecay: 1.0,
-    emaDecay: 0.999,
-    poolSize: 1000,
-    evalCount: 500,
-    checkpointEvery: 200,
-    evalEvery: 2000,
-    logEvery: 10,
-  },
-  maze: {
-    config: {},
-    preset: "maze",
-    batch: 768,
-    steps: 50000,
-    lr: 1e-4,
-    warmupSteps: 2000,
-    weightDecay: 1.0,
-    emaDecay: 0.999,
-    poolSize: 1000,
-    evalCount: 200,
-    checkpointEvery: 200,
-    evalEvery: 2000,
-    logEvery: 10,
-  },
-};
-
-/**
- * Small mazes (side ≤ {@linkcode SMALL_MAZE_MAX_SIZE}): the `mazeSmall` preset (11×11) with
- * the CPU-sized settings of the 4×4 Sudoku recipe.
- */
-const SMALL_MAZE: TaskRecipe = {
-  preset: "mazeSmall",
+/** Settings the CPU-sized recipes share (batch 64, lr 3e-3 after 50 warmup steps, EMA 0.99). */
+const CPU_RECIPE = {
   config: {},
   batch: 64,
-  steps: 600,
   lr: 3e-3,
   warmupSteps: 50,
   weightDecay: 0.1,
   emaDecay: 0.99,
-  schedule: "cosine",
-  poolSize: 20000,
   evalCount: 200,
   checkpointEvery: 50,
+} as const;
+
+/** The official Sudoku-Extreme / Maze-Hard settings (batch 768, lr 1e-4, EMA 0.999). */
+const OFFICIAL_RECIPE = {
+  config: {},
+  batch: 768,
+  lr: 1e-4,
+  warmupSteps: 2000,
+  weightDecay: 1.0,
+  emaDecay: 0.999,
+  poolSize: 1000,
+  checkpointEvery: 200,
+  evalEvery: 2000,
+  logEvery: 10,
+} as const;
+
+const RECIPES: Record<PuzzleTask, TaskRecipe> = {
+  // The preset (one layer of width 32, no gradient-free cycle, 2 latent updates) learns
+  // 4×4 Sudoku to ≥ 95% held-out exact accuracy in ~200–300 steps at batch 64 (about a
+  // second a step on a 2-core CPU adapter).
+  sudoku4: {
+    ...CPU_RECIPE,
+    preset: "sudoku4",
+    steps: 400,
+    poolSize: 2000,
+    evalEvery: 100,
+    logEvery: 10,
+  },
+  // The sudoku6 preset (D = 64, one layer, n = 2, T = 1) with a cosine decay and a bigger
+  // pool; ~0.7 s a step at batch 64 on a 2-core CPU adapter.
+  sudoku6: {
+    ...CPU_RECIPE,
+    preset: "sudoku6",
+    steps: 3000,
+    schedule: "cosine",
+    poolSize: 20000,
+    evalEvery: 250,
+    logEvery: 25,
+  },
+  sudoku9: { ...OFFICIAL_RECIPE, preset: "sudoku9Small", steps: 65000, evalCount: 500 },
+  maze: { ...OFFICIAL_RECIPE, preset: "maze", steps: 50000, evalCount: 200 },
+};
+
+/**
+ * Small mazes (side ≤ {@linkcode SMALL_MAZE_MAX_SIZE}): the `mazeSmall` preset (11×11) with
+ * the CPU-sized settings, a cosine decay over 600 steps.
+ */
+const SMALL_MAZE: TaskRecipe = {
+  ...CPU_RECIPE,
+  preset: "mazeSmall",
+  steps: 600,
+  schedule: "cosine",
+  poolSize: 20000,
   evalEvery: 100,
   logEvery: 25,
 };
