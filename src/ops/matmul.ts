@@ -75,9 +75,9 @@ export interface MatmulOptions {
 /**
  * Register-kernel shapes (rows × columns per invocation, workgroup x × y). Big blocks
  * amortise llvmpipe's expensive loads: at 512³ on an idle machine 32×16 gave ~4.0 GFLOP/s,
- * 16×16 ~3.1, a loop-indexed 8×8 ~1.0; but LLVM compile time grows with the block (32×16
- * took 85 s on a loaded machine, 16×16 about a third of that; Mesa's disk cache keeps it
- * afterwards). Small products use the small block to avoid clamped waste.
+ * 16×16 ~3.1, a loop-indexed 8×8 ~1.0; but LLVM compile time grows with the block (cold,
+ * one core: 16×16 ~3.8 s, 4×4 ~0.1 s; Mesa's disk cache keeps it afterwards). Small
+ * products use the small block to avoid clamped waste.
  */
 const REGISTER_BIG = { TM: 16, TN: 16, WX: 8, WY: 4 } as const;
 const REGISTER_SMALL = { TM: 4, TN: 4, WX: 8, WY: 8 } as const;
@@ -90,7 +90,8 @@ const TILED_TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 } as const;
  * ~14.5), but sized to the product so that thin sides (TRM's 36- or 64-wide operands)
  * are not mostly clamped duplicates: rows and columns are split evenly over the fewest
  * workgroups that keep the block within 32 × 16. Each distinct block is one LLVM compile
- * (cold: ~15 s for 32×16, a few seconds for smaller ones; Mesa's disk cache keeps them).
+ * (cold, one core: ~19 s for 32×16, ~3.5 s for 16×16, 0.2–0.4 s up to 8×8; Mesa's disk
+ * cache keeps them).
  */
 function textureBlock(
   m: number,
@@ -514,9 +515,12 @@ interface ScratchTexture {
 }
 
 /**
- * A reusable rgba32float texture of at least `height` rows and exactly `width` texels per
- * row, per role (A or B). Reuse is safe: dispatches run in recording order, so a later
- * pack cannot overwrite a texture before the earlier product has read it.
+ * A reusable rgba32float texture of at least `width` texels by `height` rows, per role (A
+ * or B); the kernels take the used extent from their parameters. Both sides are powers of
+ * two: llvmpipe compiles a separate variant of a pipeline per power-of-two-ness of each
+ * bound texture's sides, so mixed shapes would compile every product kernel twice (7–19 s
+ * each cold for the big blocks). Reuse is safe: dispatches run in recording order, so a
+ * later pack cannot overwrite a texture before the earlier product has read it.
  */
 function scratchTexture(
   gpu: Gpu,
@@ -526,13 +530,14 @@ function scratchTexture(
 ): ScratchTexture {
   let cache = scratch.get(gpu);
   if (!cache) scratch.set(gpu, cache = new Map());
-  // Round rows up so that chunks of similar size share a texture.
-  const rows = Math.min(TEXTURE_MAX_SIDE, Math.ceil(height / 256) * 256);
-  const key = `${role}:${width}x${rows}`;
+  // At least 256 rows, so that chunks of similar size share a texture.
+  const rows = Math.min(TEXTURE_MAX_SIDE, powerOfTwo(Math.max(256, height)));
+  const cols = Math.min(TEXTURE_MAX_SIDE, powerOfTwo(width));
+  const key = `${role}:${cols}x${rows}`;
   let hit = cache.get(key);
   if (!hit) {
     const texture = gpu.device.createTexture({
-      size: [width, rows],
+      size: [cols, rows],
       format: "rgba32float",
       usage: TEXTURE_USAGE,
     });
@@ -540,6 +545,11 @@ function scratchTexture(
     cache.set(key, hit);
   }
   return hit;
+}
+
+/** The smallest power of two >= x (x >= 1). */
+function powerOfTwo(x: number): number {
+  return 2 ** Math.ceil(Math.log2(x));
 }
 
 /**
