@@ -37,21 +37,11 @@ override WY: u32 = 2u;  // workgroup size y (rows)
 @group(0) @binding(2) var TB: texture_2d<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
-// The epilogue's array holds exactly TM x TN values. A private array's size must be a
-// const expression (an override may not size it), so the template counts the block out.
-// The size matters: llvmpipe lowers the dynamically indexed array element by element, and
-// a fixed 512-element array cost 7-9 s of cold LLVM compile per pipeline (Mesa 22.3, any
-// block), against 0.1-0.4 s for 4x4 to 8x8 blocks at their own size.
-const BLOCK_ROWS: u32 = 0u
-  //#for r
-  + 1u
-  //#end
-  ;
-const BLOCK_COLS: u32 = 0u
-  //#for j
-  + 1u
-  //#end
-  ;
+// The epilogue's array holds exactly TM x TN values: the template writes the block's counts
+// into its declaration, since a private array's size must be a const expression, which an
+// override is not. The size matters: llvmpipe lowers the dynamically indexed array element
+// by element, and a fixed 512-element array cost 7-9 s of cold LLVM compile per pipeline
+// (Mesa 22.3, any block), against 0.1-0.4 s for 4x4 to 8x8 blocks at their own size.
 
 @compute @workgroup_size(WX, WY)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -82,7 +72,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   // Epilogue through a private array and plain loops: unrolled masked stores multiply
   // LLVM compile time.
-  var tile: array<f32, BLOCK_ROWS * BLOCK_COLS>;
+  var tile: array<f32, $#r * $#j>;
   //#for r
   //#for j
   tile[$ru * TN + $ju] = c$r_$j;

@@ -217,3 +217,21 @@ Deno.test({
     if (!threw) throw new Error("stray $d accepted");
   },
 });
+
+Deno.test({
+  name: "expandTemplate writes $#X as X's count, and rejects a $#X without one",
+  ...opts,
+  fn: () => {
+    const src = "var t: array<f32, $#r * $#j>;\n//#for r\nx$r;\n//#end";
+    const got = expandTemplate(src, { r: 3, j: 5 });
+    const want = "var t: array<f32, 3 * 5>;\nx0;\nx1;\nx2;";
+    if (got !== want) throw new Error(`got ${JSON.stringify(got)}`);
+    let threw = false;
+    try {
+      expandTemplate("array<f32, $#q>", { r: 1 });
+    } catch {
+      threw = true;
+    }
+    if (!threw) throw new Error("$#q without a count accepted");
+  },
+});

@@ -62,13 +62,14 @@ function dims(qkv: Tensor, options: AttentionOptions): Dims {
  * Expands a kernel template: each `//#for X` … `//#end` block (nestable) is repeated
  * `counts[X]` times with `$X` replaced by 0, 1, … Per-lane vectors thus become named
  * values instead of a loop-indexed private array (which llvmpipe keeps in memory).
- * Cached, so the pipeline cache sees one string per variant.
+ * `$#X` anywhere is replaced by `counts[X]` itself (e.g. to size an array to the block:
+ * an override constant cannot). Cached, so the pipeline cache sees one string per variant.
  */
 export function expandTemplate(source: string, counts: Readonly<Record<string, number>>): string {
   const key = `${JSON.stringify(counts)}|${source}`;
   let hit = templateCache.get(key);
   if (hit === undefined) {
-    hit = expandLines(source.split("\n"), counts).join("\n");
+    hit = expandLines(substituteCounts(source, counts).split("\n"), counts).join("\n");
     const stray = /\$\w+/.exec(hit.replace(/\/\/.*$/gm, ""));
     if (stray) throw new SyntaxError(`template: ${stray[0]} outside a //#for ${stray[0].slice(1)}`);
     templateCache.set(key, hit);
@@ -76,6 +77,14 @@ export function expandTemplate(source: string, counts: Readonly<Record<string, n
   return hit;
 }
 const templateCache = new Map<string, string>();
+
+function substituteCounts(source: string, counts: Readonly<Record<string, number>>): string {
+  return source.replace(/\$#(\w+)/g, (_, name: string) => {
+    const count = counts[name];
+    if (count === undefined) throw new RangeError(`template: no count for $#${name}`);
+    return String(count);
+  });
+}
 const FOR_LINE = /^\s*\/\/#for (\w+)\s*$/;
 const END_LINE = /^\s*\/\/#end\s*$/;
 
