@@ -141,6 +141,68 @@ Deno.test({
   },
 });
 
+Deno.test({
+  ...opts,
+  name:
+    "predict with samples: noise 0 is plain prediction; answers follow the puzzle, not the batch",
+  fn: async () => {
+    const gpu = await testGpu();
+    const model = await TinyRecursiveModel.create(tiny, { gpu, seed: 11 });
+    const values = await model.readValues();
+    const qw = values.get("inner.q_head.weight")!;
+    for (let i = 0; i < qw.length; i++) qw[i] = ((i * 7919) % 13 - 6) / 4;
+    values.get("inner.q_head.bias")!.set([0.2, 0]);
+    model.writeValues(values);
+    const batch = 5;
+    const inputs = randomInts(batch * 9, 8, 5).map((v) => v + 1);
+    const probe = await model.forwardWithDeepSupervision(inputs, 1);
+    const probs = [...probe.haltProbs[0]].sort();
+    const threshold = (probs[1] + probs[2]) / 2;
+    const plain = await model.predict(inputs, { maxRefinementSteps: 4, haltThreshold: threshold });
+    assert.deepEqual([...plain.chosenSample], [0, 0, 0, 0, 0]);
+    // Noise 0: every trajectory is the plain one, and ties go to trajectory 0.
+    const still = await model.predict(inputs, {
+      maxRefinementSteps: 4,
+      haltThreshold: threshold,
+      samples: 3,
+      noise: 0,
+    });
+    assert.deepEqual(still.predictions, plain.predictions);
+    assert.deepEqual(still.exitSteps, plain.exitSteps);
+    assert.deepEqual(still.haltProbs, plain.haltProbs);
+    assert.deepEqual([...still.chosenSample], [0, 0, 0, 0, 0]);
+    // Large noise: some answer comes from a noisy trajectory, the halting probability of
+    // the answer is never below the plain one's at the first step, and each puzzle gets
+    // the same answer alone as in the batch; the same seed gives the same answers.
+    const options = {
+      maxRefinementSteps: 4,
+      haltThreshold: threshold,
+      samples: 4,
+      noise: 1,
+      seed: 3,
+    };
+    const noisy = await model.predict(inputs, { ...options, trace: true });
+    assert.ok(noisy.chosenSample.some((k) => k !== 0), `chosen ${noisy.chosenSample}`);
+    assert.ok(noisy.chosenSample.every((k) => k >= 0 && k < 4));
+    for (let b = 0; b < batch; b++) {
+      if (noisy.exitSteps[b] === 1) assert.ok(noisy.haltProbs[b] >= probe.haltProbs[0][b]);
+      const alone = await model.predict(inputs.subarray(b * 9, (b + 1) * 9), options);
+      assert.equal(alone.exitSteps[0], noisy.exitSteps[b], `exit step of example ${b}`);
+      assert.deepEqual(alone.predictions, noisy.predictions.subarray(b * 9, (b + 1) * 9));
+      assert.equal(alone.haltProbs[0], noisy.haltProbs[b]);
+      assert.equal(alone.chosenSample[0], noisy.chosenSample[b]);
+      assert.equal(noisy.trace![b].length, noisy.exitSteps[b]);
+      assert.deepEqual(noisy.trace![b].at(-1), noisy.predictions.subarray(b * 9, (b + 1) * 9));
+    }
+    const again = await model.predict(inputs, options);
+    assert.deepEqual(again.predictions, noisy.predictions);
+    assert.deepEqual(again.haltProbs, noisy.haltProbs);
+    await assert.rejects(() => model.predict(inputs, { samples: 0 }), /samples/);
+    await assert.rejects(() => model.predict(inputs, { samples: 65 }), /samples/);
+    model.dispose();
+  },
+});
+
 /** Loss and gradients of one training step (official loss), read back. */
 async function lossAndGrads(
   model: TinyRecursiveModel,

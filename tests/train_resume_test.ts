@@ -1,8 +1,10 @@
 /**
  * `cli.ts train` survives SIGKILL: a run killed at a random step leaves a valid training
  * checkpoint that lost at most the steps since it was written, and `--resume` with the
- * same seed reproduces the uninterrupted run's losses and final model exactly.
+ * same seed reproduces the uninterrupted run's losses and final model exactly, across the
+ * phase changes of a depth curriculum.
  */
+import { decodeCheckpoint } from "../src/model/checkpoint.ts";
 import { decodeTrainingState } from "../src/train/state.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -34,6 +36,12 @@ const ARGS = [
   "1",
   "--seed",
   "7",
+  // Recursion grown at steps 8 and 16: a resume must land in the right phase.
+  "--curriculum",
+  JSON.stringify([
+    { from: 8, tCycles: 2, maxSupervisionSteps: 4 },
+    { from: 16, nRecursions: 2 },
+  ]),
   "--json",
 ];
 
@@ -108,6 +116,12 @@ Deno.test({
       const reference = losses(linesA);
       if (reference.size !== STEPS) {
         throw new Error(`expected ${STEPS} loss lines, got ${reference.size}`);
+      }
+      const phases = linesA.filter((l) => l.event === "curriculum").map((l) => l.step);
+      if (phases.join() !== "8,16") throw new Error(`curriculum changes at steps ${phases}`);
+      const final = decodeCheckpoint(await Deno.readFile(`${dirA}/model.safetensors`)).config;
+      if (final.tCycles !== 2 || final.nRecursions !== 2 || final.maxSupervisionSteps !== 4) {
+        throw new Error(`final recursion T=${final.tCycles} n=${final.nRecursions}`);
       }
 
       // Killed at a random step after the first checkpoint (between checkpoints most of the time).

@@ -24,6 +24,7 @@ import {
 } from "../src/puzzles/sudoku_generate.ts";
 import { boxShape, canTranspose, encodeSudoku, type SudokuSize } from "../src/puzzles/mod.ts";
 import { generatePool } from "../src/train/data.ts";
+import { sudokuFingerprint9 } from "../src/puzzles/sudoku_fingerprint.ts";
 import { formatPuzzleCsv, type PuzzleRecord, sudokuRecord } from "../src/data/csv.ts";
 
 const POOL_SALT = 0x504f4f4c; // as src/cli/train.ts
@@ -89,7 +90,10 @@ function geometricMaps(): Int32Array[] {
   }
   return maps;
 }
-const maps = geometricMaps();
+// 9×9 has 2 · 6⁸ ≈ 3.4 million geometric symmetries: too many to enumerate per puzzle, so
+// 9×9 puzzles are compared by a fingerprint that every training augmentation keeps
+// (sudokuFingerprint9). Equal fingerprints count as seen, so the check can only drop too many.
+const maps = size === 9 ? [] : geometricMaps();
 
 /**
  * Canonical form: the smallest digit-relabelled image over every geometric symmetry.
@@ -98,6 +102,7 @@ const maps = geometricMaps();
  * 20,000-puzzle pool).
  */
 function canonical(cells: ArrayLike<number>): string {
+  if (size === 9) return sudokuFingerprint9(cells);
   const best = new Int32Array(n * n).fill(n + 1);
   const image = new Int32Array(n * n);
   const relabel = new Int32Array(n + 1);

@@ -14,6 +14,7 @@ import { parsePuzzleFile } from "../data/puzzle_lines.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { loadModel } from "../model/checkpoint.ts";
 import { evaluate } from "../train/evaluate.ts";
+import { evaluateSettings, type SolveSetting } from "../train/evaluate_solve.ts";
 import { mazePathCounter } from "../train/maze_metrics.ts";
 import { UsageError } from "./main.ts";
 
@@ -41,8 +42,17 @@ Options:
   --split NAME     split of an official dataset directory (default test)
   --limit N        score only the first N puzzles (later lines are not read or solved)
   --batch N        puzzles per GPU batch (default 256)
-  --steps N        supervision steps (default the model's N_sup)
-  --json           one JSON object instead of text`;
+  --steps N[,N…]   supervision steps (default the model's N_sup); several caps give one
+                   row each (official mode: from one run to the largest cap)
+  --json           one JSON object instead of text
+
+Solve mode (as cli.ts solve runs; chosen by any of these options):
+  --samples K[,K…]      trajectories per puzzle (K-1 with noise on the latent; the halting
+                        head's confidence picks the answer); one row per steps × samples
+  --halt-threshold P    stop a puzzle once its halting probability exceeds P (default 0.9)
+  --noise S             latent noise of the sampled trajectories (default 0.1)
+  --seed N              noise seed (default 0)
+  Each row reports exact and cell accuracy, mean steps, puzzles/s and seconds a puzzle.`;
 
 /**
  * Mazes: a CSV of mazes, or an official dataset with the maze vocabulary (6) on a square
@@ -91,6 +101,22 @@ async function readPuzzleData(
   }
 }
 
+/** A comma-separated list of positive integers (each ≤ max), or undefined when absent. */
+function intList(text: string | undefined, name: string, max: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(",").map((t) => t.trim());
+  const values = items.map(Number);
+  if (
+    !items.length ||
+    values.some((v, i) => items[i] === "" || !Number.isInteger(v) || v < 1 || v > max)
+  ) {
+    throw new UsageError(
+      `--${name} must be a positive integer (at most ${max}) or a comma-separated list of them, got "${text}"`,
+    );
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
 /** Options of `run` (tests share one GPU). */
 export interface EvalRunOptions {
   /** The GPU to use (default: a new one). */
@@ -112,6 +138,10 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
         limit: { type: "string" },
         batch: { type: "string" },
         steps: { type: "string" },
+        samples: { type: "string" },
+        "halt-threshold": { type: "string" },
+        noise: { type: "string" },
+        seed: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -129,7 +159,7 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
       "--data FILE is required (a puzzle CSV or list, or an official dataset directory)",
     );
   }
-  const positive = (name: "limit" | "batch" | "steps") => {
+  const positive = (name: "limit" | "batch" | "seed") => {
     const text = values[name];
     if (text === undefined) return undefined;
     const v = Number(text);
@@ -138,7 +168,25 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
     }
     return v;
   };
-  const limit = positive("limit"), batchSize = positive("batch"), maxSteps = positive("steps");
+  const limit = positive("limit"), batchSize = positive("batch");
+  const stepList = intList(values.steps, "steps", 1024);
+  const sampleList = intList(values.samples, "samples", 64);
+  const number = (name: "halt-threshold" | "noise", max: number) => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (text.trim() === "" || !Number.isFinite(v) || v < 0 || v > max) {
+      throw new UsageError(`--${name} must be a number in [0, ${max}], got "${text}"`);
+    }
+    return v;
+  };
+  const haltThreshold = number("halt-threshold", 1e9), noise = number("noise", 10);
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`);
+  }
+  const solveMode = sampleList !== undefined || haltThreshold !== undefined ||
+    noise !== undefined || values.seed !== undefined;
 
   let modelBytes;
   try {
@@ -173,7 +221,56 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
     }
     const progress = !values.json && Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
+    if (solveMode) {
+      const settings: SolveSetting[] = [];
+      for (const maxSteps of stepList ?? [model.config.maxSupervisionSteps]) {
+        for (const samples of sampleList ?? [1]) {
+          settings.push({ maxSteps, samples, haltThreshold: haltThreshold ?? 0.9, noise, seed });
+        }
+      }
+      const rows = await evaluateSettings(model, data, settings, {
+        limit,
+        batchSize: batchSize ?? 64,
+        ignoreLabel: data.metadata.ignore_label_id ?? 0,
+        onProgress: progress
+          ? (i, done, total) =>
+            Deno.stderr.writeSync(
+              encoder.encode(`\r\x1b[2Ksetting ${i + 1}/${settings.length}: ${done}/${total}`),
+            )
+          : undefined,
+      });
+      if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+      if (values.json) {
+        for (const r of rows) {
+          console.log(JSON.stringify({
+            model: values.model,
+            data: values.data,
+            adapter: gpu.summary.description,
+            ...r,
+          }));
+        }
+      } else {
+        console.log(
+          `${rows[0].count} puzzles, halt threshold ${rows[0].haltThreshold}` +
+            (noise !== undefined ? `, noise ${noise}` : "") + ` (${gpu.summary.description})`,
+        );
+        console.log("steps  samples   exact    cells  mean steps  puzzles/s  s/puzzle");
+        for (const r of rows) {
+          console.log(
+            `${String(r.maxSteps).padStart(5)}  ${String(r.samples).padStart(7)}  ${
+              (100 * r.exactAccuracy).toFixed(2).padStart(6)
+            }%  ${(100 * r.tokenAccuracy).toFixed(2).padStart(6)}%  ${
+              r.meanSteps.toFixed(2).padStart(10)
+            }  ${r.puzzlesPerSecond.toFixed(2).padStart(9)}  ${
+              (1 / Math.max(r.puzzlesPerSecond, 1e-9)).toFixed(3).padStart(8)
+            }`,
+          );
+        }
+      }
+      return 0;
+    }
     const maze = isMazeData(data) ? mazePathCounter(data) : undefined;
+    const maxSteps = stepList ? Math.max(...stepList) : undefined;
     const r = await evaluate(model, data, {
       onPredictions: maze?.onPredictions,
       limit,
@@ -210,6 +307,11 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
           `halting head: mean halting step ${
             r.meanHaltStep.toFixed(2)
           }, exact accuracy where it halts ${(100 * r.haltedExactAccuracy).toFixed(2)}%\n` +
+          (stepList && stepList.length > 1
+            ? `exact accuracy by step cap: ${
+              stepList.map((k) => `${k}: ${(100 * r.exactByStep[k - 1]).toFixed(2)}%`).join(", ")
+            }\n`
+            : "") +
           `${r.puzzlesPerSecond.toFixed(1)} puzzles/s (${
             r.seconds.toFixed(1)
           } s on ${gpu.summary.description})`,

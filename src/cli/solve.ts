@@ -39,6 +39,12 @@ Options:
   --max-steps N         cap on supervision steps (default: the index entry's solveSteps, else
                         the model's N_sup)
   --halt-threshold P    stop a puzzle once the halting probability exceeds P (default 0.9)
+  --samples K           run K trajectories per puzzle, K-1 of them with noise on the latent,
+                        and keep the one the model's halting head is most confident in
+                        (default: the index entry's solveSamples, else 1; at most 64)
+  --noise S             standard deviation of that noise (default: the entry's solveNoise,
+                        else 0.1)
+  --seed N              seed of the noise (default 0)
   --size N              read only N×N puzzles (4, 6 or 9; default: infer each)
   --batch N             puzzles per model call (default 64)
   --json                one JSON object a line: {"puzzle","solution","valid","steps","ms",...}
@@ -62,6 +68,10 @@ export interface SolveJsonLine {
   ms: number;
   /** The halting head stopped it before the cap. */
   halted: boolean;
+  /** sigmoid(q_halt) at the exit step: the model's confidence in its answer. */
+  confidence: number;
+  /** Which trajectory answered (0 = the plain one; with --samples). */
+  sample?: number;
   /** Why the answer is invalid (only when it is). */
   problem?: string;
   /** Where the puzzle starts in the input. */
@@ -166,6 +176,9 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         model: { type: "string" },
         "max-steps": { type: "string" },
         "halt-threshold": { type: "string" },
+        samples: { type: "string" },
+        noise: { type: "string" },
+        seed: { type: "string" },
         size: { type: "string" },
         batch: { type: "string" },
         json: { type: "boolean" },
@@ -191,6 +204,15 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
   const file = positionals[0];
   const maxSteps = intOption("max-steps", values["max-steps"], 1, 1024);
   const batch = intOption("batch", values.batch, 1, 4096) ?? 64;
+  const samples = intOption("samples", values.samples, 1, 64);
+  const seed = intOption("seed", values.seed, 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  let noise: number | undefined;
+  if (values.noise !== undefined) {
+    noise = Number(values.noise);
+    if (!Number.isFinite(noise) || noise < 0 || noise > 10 || values.noise.trim() === "") {
+      throw new UsageError(`--noise must be a number in [0, 10], got "${values.noise}"`);
+    }
+  }
   const size = intOption("size", values.size, 4, 9);
   if (size !== undefined && size !== 4 && size !== 6 && size !== 9) {
     throw new UsageError(`--size must be 4, 6 or 9, got ${size}`);
@@ -271,6 +293,9 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         maxSteps: maxSteps ?? entry.solveSteps,
         haltThreshold,
         trace: values.trace ?? false,
+        samples: samples ?? entry.solveSamples,
+        noise: noise ?? entry.solveNoise,
+        seed,
       });
       const ms = (performance.now() - t0) / chunk.length;
       chunk.forEach((i, k) =>
@@ -292,6 +317,8 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         steps: answer.steps,
         ms: Math.round(ms * 100) / 100,
         halted: answer.halted,
+        confidence: Math.round(answer.haltProb * 1e4) / 1e4,
+        ...(answer.sample ? { sample: answer.sample } : {}),
         ...(answer.problem ? { problem: answer.problem } : {}),
         ...(parsed.line !== undefined ? { line: parsed.line } : { item: parsed.item }),
         model,

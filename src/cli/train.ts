@@ -23,7 +23,10 @@ import {
   poolSource,
   taskAugment,
 } from "../train/data.ts";
+import { curriculumAt, type CurriculumPhase, parseCurriculum } from "../train/curriculum.ts";
 import { evaluate, type EvaluateResult } from "../train/evaluate.ts";
+import { parseTierSchedule, tieredRowPicker, type TierPhase } from "../train/tiers.ts";
+import { SUDOKU_DIFFICULTIES } from "../puzzles/sudoku_generate.ts";
 import { mazePathCounter, type MazePathRates } from "../train/maze_metrics.ts";
 import { taskRecipe } from "../train/recipes.ts";
 import { encodeEmaModel, encodeTrainingState, restoreTraining } from "../train/state.ts";
@@ -56,6 +59,13 @@ Options:
   --optimizer O         adam-atan2 (default) or adamw
   --max-grad-norm X     clip the global gradient norm (default: no clipping)
   --schedule S          constant or cosine (to 0 at --steps); default per task
+  --tiers JSON          Sudoku difficulty curriculum: tier weights from a step on, e.g.
+                        '[{"from":0,"easy":1,"medium":1},{"from":2000,"easy":1,"medium":1,"hard":1}]'
+                        (default: every tier of the mixed pool alike); may be changed on --resume
+  --curriculum JSON     depth curriculum: recursion counts from a step on, e.g.
+                        '[{"from":0,"tCycles":1},{"from":3000,"tCycles":2,"nRecursions":3}]'
+                        (fields: tCycles, nRecursions, maxSupervisionSteps; each phase keeps
+                        what it does not name); default per task; may be changed on --resume
   --data PATH           training CSV (source,question,answer,rating) or an official dataset
                         directory (its train split); default: generated puzzles
   --pool N              generated training puzzles, each drawn with a fresh augmentation
@@ -90,6 +100,10 @@ interface RunInfo {
   evalEvery: number;
   checkpointEvery: number;
   logEvery: number;
+  /** Depth curriculum (absent: the config's counts throughout). */
+  curriculum?: CurriculumPhase[];
+  /** Difficulty curriculum (absent: uniform over the pool). */
+  tiers?: TierPhase[];
 }
 
 const POOL_SALT = 0x504f4f4c;
@@ -120,6 +134,8 @@ function parse(args: string[]): Values {
         optimizer: { type: "string" },
         "max-grad-norm": { type: "string" },
         schedule: { type: "string" },
+        curriculum: { type: "string" },
+        tiers: { type: "string" },
         data: { type: "string" },
         pool: { type: "string" },
         "eval-every": { type: "string" },
@@ -159,6 +175,38 @@ function num(values: Values, name: string, min: number, max = Infinity): number 
     throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${text}"`);
   }
   return v;
+}
+
+function curriculumOption(values: Values): CurriculumPhase[] | undefined {
+  const text = values.curriculum;
+  if (text === undefined) return undefined;
+  let parsed;
+  try {
+    parsed = JSON.parse(text as string);
+  } catch (e) {
+    throw new UsageError(`--curriculum must be a JSON array of phases (${(e as Error).message})`);
+  }
+  try {
+    return parseCurriculum(parsed);
+  } catch (e) {
+    throw new UsageError(`--${(e as Error).message}`);
+  }
+}
+
+function tiersOption(values: Values): TierPhase[] | undefined {
+  const text = values.tiers;
+  if (text === undefined) return undefined;
+  let parsed;
+  try {
+    parsed = JSON.parse(text as string);
+  } catch (e) {
+    throw new UsageError(`--tiers must be a JSON array of phases (${(e as Error).message})`);
+  }
+  try {
+    return parseTierSchedule(parsed);
+  } catch (e) {
+    throw new UsageError(`--${(e as Error).message}`);
+  }
 }
 
 function presetConfig(name: string, overrides: Record<string, unknown>): ModelConfigInput {
@@ -300,6 +348,8 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     info.evalEvery = int(values, "eval-every", 0) ?? info.evalEvery;
     info.logEvery = int(values, "log-every", 1) ?? info.logEvery;
     info.checkpointEvery = int(values, "checkpoint-every", 1) ?? info.checkpointEvery;
+    info.curriculum = curriculumOption(values) ?? info.curriculum;
+    info.tiers = tiersOption(values) ?? info.tiers;
     say(
       { event: "resume", step: trainer.step, checkpoint: checkpointPath },
       `resuming from ${checkpointPath} at step ${trainer.step}`,
@@ -345,6 +395,8 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       evalEvery: int(values, "eval-every", 0) ?? recipe.evalEvery,
       checkpointEvery: int(values, "checkpoint-every", 1) ?? recipe.checkpointEvery,
       logEvery: int(values, "log-every", 1) ?? recipe.logEvery,
+      curriculum: curriculumOption(values) ?? recipe.curriculum,
+      tiers: tiersOption(values) ?? recipe.tiers,
     };
     const optimizer = (values.optimizer as string | undefined) ?? "adam-atan2";
     if (optimizer !== "adam-atan2" && optimizer !== "adamw") {
@@ -432,7 +484,23 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       })`,
     );
   }
+  if (info.tiers && info.task === "maze") {
+    throw new UsageError("--tiers applies to Sudoku (mazes have no difficulty tiers)");
+  }
+  const poolTiers = (pool as { tiers?: Uint8Array }).tiers;
+  if (info.tiers && !poolTiers) {
+    throw new UsageError(
+      "--tiers needs the generated training pool (its puzzles carry their tier), not --data",
+    );
+  }
+  let pickRow;
+  try {
+    pickRow = info.tiers ? tieredRowPicker(poolTiers!, info.tiers, info.batch) : undefined;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const source = poolSource(pool, {
+    pickRow,
     seed: deriveSeed(info.seed, STREAM_SALT),
     vocabSize: config.vocabSize,
     augment: taskAugment(info.task, pool.seqLen),
@@ -495,8 +563,14 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     if (!evalPool) return;
     clearBar();
     const maze = info.task === "maze" ? mazePathCounter(evalPool) : undefined;
-    lastEval = await evaluate(trainer.emaModel, evalPool, { onPredictions: maze?.onPredictions });
+    lastEval = await evaluate(trainer.emaModel, evalPool, {
+      onPredictions: maze?.onPredictions,
+      groups: evalPool.tiers,
+    });
     const e = lastEval;
+    const tiers = e.exactByGroup?.map((g, t) =>
+      `${SUDOKU_DIFFICULTIES[t]} ${(100 * g.exactAccuracy).toFixed(1)}%`
+    ).join(", ");
     const paths = lastPaths = maze?.rates();
     say(
       { event: "eval", step: trainer.step, ...e, ...paths },
@@ -510,7 +584,7 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
           : "") +
         `halted-exact ${(100 * e.haltedExactAccuracy).toFixed(1)}% mean halt step ${
           e.meanHaltStep.toFixed(2)
-        } (${e.count} held-out puzzles)`,
+        } (${e.count} held-out puzzles${tiers ? `: ${tiers}` : ""})`,
     );
   };
   const save = async () => {
@@ -535,6 +609,29 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     }
   };
 
+  // The depth curriculum: set the recursion counts in force at the current step (on a
+  // fresh start, on resume, and whenever a phase begins).
+  const applyCurriculum = () => {
+    if (!info.curriculum) return;
+    const want = curriculumAt(info.curriculum, trainer.step);
+    const c = trainer.config;
+    const changed = (Object.keys(want) as (keyof typeof want)[]).some((k) => c[k] !== want[k]);
+    if (!changed) return;
+    trainer.setRecursion(want);
+    const n = trainer.config;
+    clearBar();
+    say(
+      {
+        event: "curriculum",
+        step: trainer.step,
+        tCycles: n.tCycles,
+        nRecursions: n.nRecursions,
+        maxSupervisionSteps: n.maxSupervisionSteps,
+      },
+      `step ${trainer.step}: recursion now T = ${n.tCycles}, n = ${n.nRecursions}, N_sup = ${n.maxSupervisionSteps}`,
+    );
+  };
+
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -552,6 +649,7 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     }
     let inFlight: Promise<void> = Promise.resolve();
     while (trainer.step < info.steps && !interrupted) {
+      applyCurriculum();
       const t = trainer.step + 1;
       trainer.slotStep(source.examples((t - 1) * B, B));
       const s = trainer.step;

@@ -17,8 +17,12 @@ export { countParameters, type InitKind, type ParamSpec, paramSpecs } from "./pa
 export {
   type CreateOptions,
   type DeepSupervisionResult,
+  DEFAULT_SAMPLE_NOISE,
+  MAX_SAMPLES,
   type PredictOptions,
   type PredictResult,
+  RECURSION_FIELDS,
+  type RecursionChange,
   type StepOptions,
   TinyRecursiveModel,
   type TokenInput,

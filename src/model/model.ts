@@ -8,6 +8,7 @@
 import { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { gatherRows } from "../ops/gather.ts";
+import { addLatentNoise } from "../ops/noise.ts";
 import { argmax } from "../ops/reduce.ts";
 import { type RopeTable, ropeTable } from "../ops/rope.ts";
 import {
@@ -27,6 +28,12 @@ import {
   type StepOutputs,
   type StepTape,
 } from "./recursion.ts";
+
+/** The configuration fields that {@linkcode TinyRecursiveModel.setRecursion} may change. */
+export const RECURSION_FIELDS = ["tCycles", "nRecursions", "maxSupervisionSteps"] as const;
+
+/** A change of recursion depth: any of T (tCycles), n (nRecursions) and N_sup. */
+export type RecursionChange = Partial<Pick<ModelConfig, (typeof RECURSION_FIELDS)[number]>>;
 
 /** Token ids: rows of grid tokens, or a flat Int32Array of `batch × seqLen`. */
 export type TokenInput = Int32Array | readonly (readonly number[])[];
@@ -74,6 +81,8 @@ export interface PredictResult {
   exitSteps: Int32Array;
   /** Halting probability at the exit step. */
   haltProbs: Float32Array;
+  /** Which trajectory gave each answer (0 = the plain one; always 0 without `samples`). */
+  chosenSample: Int32Array;
   /** With `trace`: each example's predictions after every step it ran (tokens [L] per step). */
   trace?: Int32Array[][];
 }
@@ -88,7 +97,23 @@ export interface PredictOptions {
   puzzleIds?: Int32Array;
   /** Record the predictions after every step. */
   trace?: boolean;
+  /**
+   * Trajectories per puzzle (default 1, at most {@linkcode MAX_SAMPLES}): trajectory 0 is
+   * the plain one, the others add noise to z after every step; the answer is the
+   * trajectory the halting head is most confident in.
+   */
+  samples?: number;
+  /** Standard deviation of the latent noise of sampled trajectories (default {@linkcode DEFAULT_SAMPLE_NOISE}). */
+  noise?: number;
+  /** Seed of the latent noise (default 0): the same seed gives the same answers. */
+  seed?: number;
 }
+
+/** Most trajectories per puzzle that {@linkcode TinyRecursiveModel.predict} runs. */
+export const MAX_SAMPLES = 64;
+
+/** Default standard deviation of the latent noise of sampled trajectories (z has RMS ≈ 1). */
+export const DEFAULT_SAMPLE_NOISE = 0.1;
 
 /**
  * The Tiny Recursive Model on WebGPU.
@@ -102,8 +127,7 @@ export interface PredictOptions {
  * ```
  */
 export class TinyRecursiveModel {
-  /** The validated configuration. */
-  readonly config: ModelConfig;
+  #config: ModelConfig;
   /** The backend the weights live on. */
   readonly gpu: Gpu;
   /** Every tensor by official name (weights, init vectors, puzzle embeddings). */
@@ -113,13 +137,37 @@ export class TinyRecursiveModel {
   #rope: RopeTable | undefined;
 
   private constructor(config: ModelConfig, gpu: Gpu, weights: TensorMap) {
-    this.config = config;
+    this.#config = config;
     this.gpu = gpu;
     this.weights = weights;
     if (!config.useMlpMixer && config.posEncoding === "rope") {
       const { headDim, totalSeqLen } = derivedSizes(config);
       this.#rope = ropeTable(gpu, { seqLen: totalSeqLen, headDim, base: config.ropeBase });
     }
+  }
+
+  /** The validated configuration. */
+  get config(): ModelConfig {
+    return this.#config;
+  }
+
+  /**
+   * Changes the recursion depth (T, n) and N_sup in place: they change no weight's shape,
+   * so a depth curriculum can grow them during training. Other fields cannot change.
+   *
+   * @example
+   * ```ts ignore
+   * model.setRecursion({ tCycles: 3, nRecursions: 3 });
+   * ```
+   */
+  setRecursion(change: RecursionChange): void {
+    const unknown = Object.keys(change).filter((k) => !RECURSION_FIELDS.includes(k as never));
+    if (unknown.length) {
+      throw new RangeError(
+        `setRecursion changes only ${RECURSION_FIELDS.join(", ")}; got ${unknown}`,
+      );
+    }
+    this.#config = parseModelConfig({ ...this.#config, ...change });
   }
 
   /** Creates a model with the official initialisation (or the given values). */
@@ -306,11 +354,27 @@ export class TinyRecursiveModel {
    * Predicts answers, halting each example once sigmoid(q_halt) > haltThreshold. Halted
    * examples leave the batch (the rest is compacted), so they stop costing compute; each
    * example's result equals what it would get alone.
+   *
+   * With `samples: K > 1` (PTRM-style test-time sampling), each puzzle runs K trajectories
+   * at once: trajectory 0 is the plain one, the others add Gaussian noise (`noise`) to the
+   * latent z after every step. A puzzle stops at the first step where one of its
+   * trajectories is confident (max halting probability > haltThreshold) or at the cap,
+   * and its answer is the trajectory with the highest halting probability then: the
+   * model's own confidence chooses, nothing checks the rules.
    */
   async predict(inputs: TokenInput, options: PredictOptions = {}): Promise<PredictResult> {
     const maxSteps = options.maxRefinementSteps ?? this.config.maxSupervisionSteps;
     const threshold = options.haltThreshold ?? 0.9;
+    const K = options.samples ?? 1;
+    const sigma = options.noise ?? DEFAULT_SAMPLE_NOISE;
     if (!(maxSteps >= 1)) throw new RangeError("maxRefinementSteps must be at least 1");
+    if (!Number.isInteger(K) || K < 1 || K > MAX_SAMPLES) {
+      throw new RangeError(`samples must be an integer in [1, ${MAX_SAMPLES}], got ${K}`);
+    }
+    if (!(sigma >= 0 && Number.isFinite(sigma))) {
+      throw new RangeError(`noise must be finite and ≥ 0, got ${sigma}`);
+    }
+    const seed = options.seed ?? 0;
     const L = this.config.seqLen;
     const V = this.config.vocabSize;
     const ids = this.uploadTokens(inputs);
@@ -319,53 +383,97 @@ export class TinyRecursiveModel {
     const predictions = new Int32Array(total * L);
     const exitSteps = new Int32Array(total);
     const haltProbs = new Float32Array(total);
+    const chosenSample = new Int32Array(total);
     const trace: Int32Array[][] | undefined = options.trace
       ? Array.from({ length: total }, () => [])
       : undefined;
-    let active = Array.from({ length: total }, (_, i) => i); // original index of each row
+    // Per trajectory row, its puzzle's trace so far (only the chosen one is kept).
+    const rowTrace: Int32Array[][] | undefined = options.trace && K > 1
+      ? Array.from({ length: total * K }, () => [])
+      : undefined;
+    let active = Array.from({ length: total }, (_, i) => i); // original puzzle of each K rows
     const pids = this.uploadPuzzleIds(total, allPuzzleIds);
     let x = this.embed(ids, pids);
     ids.release();
     pids?.release();
-    let carry = this.initialCarry(total);
+    // A trajectory's noise follows from its puzzle's tokens and its sample index, not from
+    // its place in the batch: the same puzzle gets the same answer alone or batched.
+    const puzzleKeys = K > 1 ? tokenHashes(inputs, total, L, K) : new Uint32Array(0);
+    if (K > 1) {
+      // Every puzzle's row repeated K times: rows p·K … p·K+K-1 are its trajectories.
+      x = this.#gather(x, Int32Array.from({ length: total * K }, (_, r) => Math.floor(r / K)));
+    }
+    let carry = this.initialCarry(total * K);
     for (let step = 1; step <= maxSteps && active.length > 0; step++) {
       const out = this.step(x, carry);
       carry.y.release();
       carry.z.release();
       carry = out.carry;
-      const pred = argmax(this.gpu, out.logits, { rows: active.length * L, cols: V });
+      const rows = active.length * K;
+      const pred = argmax(this.gpu, out.logits, { rows: rows * L, cols: V });
       const [predData, qData] = await this.gpu.readMany([pred, out.q]);
       pred.release();
       out.logits.release();
       out.q.release();
       const keep: number[] = [];
-      active.forEach((orig, row) => {
-        const prob = sigmoid(qData[2 * row]);
-        const rowPred = (predData as Int32Array).subarray(row * L, (row + 1) * L);
-        trace?.[orig].push(Int32Array.from(rowPred));
-        if (prob > threshold || step === maxSteps) {
-          predictions.set(rowPred, orig * L);
+      active.forEach((orig, a) => {
+        let best = a * K, bestProb = sigmoid(qData[2 * best]);
+        for (let r = a * K + 1; r < (a + 1) * K; r++) {
+          const prob = sigmoid(qData[2 * r]);
+          if (prob > bestProb) [best, bestProb] = [r, prob];
+        }
+        if (rowTrace) {
+          for (let k = 0; k < K; k++) {
+            const r = a * K + k;
+            rowTrace[orig * K + k].push(Int32Array.from(predData.subarray(r * L, (r + 1) * L)));
+          }
+        } else if (trace) {
+          trace[orig].push(Int32Array.from(predData.subarray(best * L, (best + 1) * L)));
+        }
+        if (bestProb > threshold || step === maxSteps) {
+          predictions.set((predData as Int32Array).subarray(best * L, (best + 1) * L), orig * L);
           exitSteps[orig] = step;
-          haltProbs[orig] = prob;
-        } else keep.push(row);
+          haltProbs[orig] = bestProb;
+          chosenSample[orig] = best - a * K;
+          if (rowTrace) trace![orig] = rowTrace[orig * K + best - a * K];
+        } else keep.push(a);
       });
       if (keep.length === 0 || step === maxSteps) break;
       if (keep.length < active.length) {
-        // Compact: gather the rows that go on.
-        const rows = this.gpu.upload(Int32Array.from(keep), [keep.length], "i32");
-        const gather = (t: Tensor) => {
-          const g = gatherRows(this.gpu, t, rows);
-          t.release();
-          return g;
-        };
-        x = gather(x);
-        carry = { y: gather(carry.y), z: gather(carry.z) };
-        rows.release();
-        active = keep.map((row) => active[row]);
+        // Compact: gather the rows (all K trajectories of each puzzle) that go on.
+        const index = Int32Array.from(
+          { length: keep.length * K },
+          (_, r) => keep[Math.floor(r / K)] * K + (r % K),
+        );
+        x = this.#gather(x, index);
+        carry = { y: this.#gather(carry.y, index), z: this.#gather(carry.z, index) };
+        active = keep.map((a) => active[a]);
+      }
+      if (K > 1 && sigma > 0) {
+        // Fresh noise on the latent of every sampled trajectory before the next step.
+        const keys = this.gpu.upload(
+          Uint32Array.from(
+            { length: active.length * K },
+            (_, r) => puzzleKeys[active[Math.floor(r / K)]] * K + (r % K),
+          ),
+          [active.length * K],
+          "u32",
+        );
+        addLatentNoise(this.gpu, carry.z, keys, { sigma, samples: K, seed, step });
+        keys.release();
       }
     }
     for (const t of [x, carry.y, carry.z]) t.release();
-    return { predictions, exitSteps, haltProbs, trace };
+    return { predictions, exitSteps, haltProbs, chosenSample, trace };
+  }
+
+  /** Gathers rows of `t` by index (releasing `t`). */
+  #gather(t: Tensor, index: Int32Array): Tensor {
+    const rows = this.gpu.upload(index, [index.length], "i32");
+    const g = gatherRows(this.gpu, t, rows);
+    t.release();
+    rows.release();
+    return g;
   }
 
   /** Reads every tensor back to the CPU (for checkpoints). */
@@ -394,6 +502,22 @@ export class TinyRecursiveModel {
     this.#rope?.cos.release();
     this.#rope?.sin.release();
   }
+}
+
+/**
+ * Per puzzle, an FNV-1a hash of its tokens reduced below 2^32 / K, so that hash · K + k
+ * (k < K) is a u32 trajectory key whose remainder mod K is the sample index.
+ */
+function tokenHashes(inputs: TokenInput, total: number, L: number, K: number): Uint32Array {
+  const flat = inputs instanceof Int32Array
+    ? inputs
+    : Int32Array.from((inputs as readonly (readonly number[])[]).flat());
+  const range = Math.floor(4294967296 / K);
+  return Uint32Array.from({ length: total }, (_, p) => {
+    let h = 0x811c9dc5;
+    for (let t = p * L; t < (p + 1) * L; t++) h = Math.imul(h ^ flat[t], 0x01000193) >>> 0;
+    return h % range;
+  });
 }
 
 function sigmoid(x: number): number {

@@ -13,6 +13,7 @@ export * from "./sudoku_validate.ts";
 export * from "./sudoku_rate.ts";
 export * from "./sudoku_generate.ts";
 export * from "./sudoku_augment.ts";
+export * from "./sudoku_fingerprint.ts";
 export * from "./maze.ts";
 export * from "./maze_generate.ts";
 export * from "./maze_score.ts";

@@ -67,6 +67,8 @@ interface Work {
   model: string;
   maxSteps?: number;
   haltThreshold: number;
+  samples?: number;
+  noise?: number;
 }
 
 interface Done {
@@ -131,13 +133,15 @@ export function createApp(options: CreateAppOptions): TrmApp {
   const openApi = JSON.stringify(openApiDocument(limits));
 
   const batcher = new Batcher<Work, Done>(async (_key, items) => {
-    const { model: name, maxSteps, haltThreshold } = items[0];
+    const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
     const model = await registry.model(name);
     const t0 = performance.now();
     const answers = await solveSudokus(model, items.map((w) => w.puzzle), {
       maxSteps,
       haltThreshold,
       trace: items.some((w) => w.trace),
+      samples,
+      noise,
     });
     const ms = performance.now() - t0;
     return answers.map((answer) => ({ answer, ms, batchSize: items.length, model: name }));
@@ -294,9 +298,13 @@ export function createApp(options: CreateAppOptions): TrmApp {
           model: entries[i].name,
           maxSteps: request.maxSteps ?? entries[i].solveSteps,
           haltThreshold,
+          samples: request.samples ?? entries[i].solveSamples,
+          noise: entries[i].solveNoise,
         };
         return batcher.submit(
-          `${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}`,
+          `${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}\u0000${
+            work.samples ?? 1
+          }`,
           work,
         );
       }));
@@ -308,6 +316,7 @@ export function createApp(options: CreateAppOptions): TrmApp {
         steps: answer.steps,
         halted: answer.halted,
         haltProb: answer.haltProb,
+        sample: answer.sample,
         ms: Math.round(ms * 100) / 100,
         batchSize,
         model,

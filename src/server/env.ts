@@ -11,6 +11,7 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof ServerLimits, string>> = Obj
   maxBodyBytes: "TRM_MAX_BODY_BYTES",
   maxPuzzlesPerRequest: "TRM_MAX_PUZZLES",
   maxSteps: "TRM_MAX_STEPS",
+  maxSamples: "TRM_MAX_SAMPLES",
   maxPuzzleChars: "TRM_MAX_PUZZLE_CHARS",
   maxBatch: "TRM_MAX_BATCH",
   batchWindowMs: "TRM_BATCH_WINDOW_MS",

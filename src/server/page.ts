@@ -67,6 +67,7 @@ line), press <b>Solve</b>, and watch the model refine its answer after every sup
       <label>example <select id="example"></select></label>
       <label>max steps <input id="maxSteps" type="number" min="1" max="64" placeholder="model"></label>
       <label>halt threshold <input id="haltThreshold" type="number" min="0" max="1" step="0.05" value="0.9"></label>
+      <label title="trajectories per puzzle; the model's halting confidence picks one">samples <input id="samples" type="number" min="1" max="16" placeholder="model"></label>
     </div>
     <div class="row">
       <button id="solve" class="primary">Solve</button>
@@ -215,6 +216,8 @@ function solve() {
   var ms = $("maxSteps").value, th = $("haltThreshold").value;
   if (ms !== "") body.maxSteps = Number(ms);
   if (th !== "") body.haltThreshold = Number(th);
+  var k = $("samples").value;
+  if (k !== "") body.samples = Number(k);
   $("solve").disabled = true;
   $("status").textContent = "solving\u2026";
   fetch("/v1/solve", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })

@@ -17,6 +17,8 @@ export interface ServerLimits {
   maxPuzzlesPerRequest: number;
   /** Largest `maxSteps` a request may ask for. */
   maxSteps: number;
+  /** Most trajectories per puzzle (`samples`) a request may ask for; each multiplies its cost. */
+  maxSamples: number;
   /** Most characters of one puzzle string. */
   maxPuzzleChars: number;
   /** Most puzzles per `model.predict` call. */
@@ -32,6 +34,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBodyBytes: 64 * 1024,
   maxPuzzlesPerRequest: 64,
   maxSteps: 64,
+  maxSamples: 16,
   maxPuzzleChars: 1000,
   maxBatch: 64,
   batchWindowMs: 4,
@@ -85,6 +88,10 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     haltThreshold: z.number().min(0).max(1).optional().meta({
       description: "halt once sigmoid(q_halt) exceeds this (default 0.9; 1 never halts early)",
     }),
+    samples: z.number().int().min(1).max(limits.maxSamples).optional().meta({
+      description:
+        "trajectories per puzzle, all but one with noise on the latent; the answer is the one the model's halting head is most confident in (default: the model's, usually 1)",
+    }),
     trace: z.boolean().optional().meta({
       description: "include the answer after every supervision step",
     }),
@@ -104,6 +111,7 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     steps: z.number().int().meta({ description: "supervision steps run" }),
     halted: z.boolean().meta({ description: "the halting head stopped it before the step cap" }),
     haltProb: z.number().meta({ description: "halting probability at the exit step" }),
+    sample: z.number().int().meta({ description: "which trajectory answered (0 = the plain one)" }),
     ms: z.number().meta({ description: "model time of the batch this puzzle ran in" }),
     batchSize: z.number().int().meta({ description: "puzzles in that batch (from all requests)" }),
     model: z.string(),

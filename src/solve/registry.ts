@@ -32,6 +32,8 @@ export interface ModelAccuracy {
   maxSteps?: number;
   /** Halting threshold used for the measurement. */
   haltThreshold?: number;
+  /** Trajectories per puzzle used for the measurement (default 1). */
+  samples?: number;
 }
 
 /** One entry of `models/index.json` (see {@linkcode ModelIndexSchema}). */
@@ -56,6 +58,13 @@ export interface ModelEntry {
    * so a model trained with few steps can be run longer; the card says what it buys.
    */
   solveSteps?: number;
+  /**
+   * Trajectories per puzzle that `solve` and the server run when the request names none
+   * (default 1): the answer is the one the halting head is most confident in.
+   */
+  solveSamples?: number;
+  /** Latent noise of those trajectories (default: the model's default). */
+  solveNoise?: number;
 }
 
 /** The parsed `models/index.json`. */
@@ -80,6 +89,8 @@ export const ModelAccuracySchema: z.ZodType<ModelAccuracy> = z.object({
   maxSteps: z.number().int().min(1).optional(),
   /** Halting threshold used for the measurement. */
   haltThreshold: z.number().optional(),
+  /** Trajectories per puzzle used for the measurement (default 1). */
+  samples: z.number().int().min(1).optional(),
 });
 
 /** Zod schema of {@linkcode ModelEntry}. */
@@ -100,6 +111,10 @@ export const ModelEntrySchema: z.ZodType<ModelEntry> = z.object({
   accuracy: ModelAccuracySchema.optional(),
   /** Supervision-step cap used when a request names none (default: the model's N_sup). */
   solveSteps: z.number().int().min(1).max(1024).optional(),
+  /** Trajectories per puzzle used when a request names none (default 1). */
+  solveSamples: z.number().int().min(1).max(64).optional(),
+  /** Latent noise of those trajectories. */
+  solveNoise: z.number().min(0).max(10).optional(),
 }).refine((e) => e.kind !== "sudoku" || [4, 6, 9].includes(e.size), {
   message: "Sudoku size must be 4, 6 or 9",
   path: ["size"],

@@ -27,6 +27,12 @@ export interface SolveOptions {
   haltThreshold?: number;
   /** Keep the answer after every supervision step. */
   trace?: boolean;
+  /** Trajectories per puzzle, chosen by the halting head's confidence (default 1). */
+  samples?: number;
+  /** Latent noise of the sampled trajectories (default: the model's default). */
+  noise?: number;
+  /** Seed of that noise (default 0). */
+  seed?: number;
 }
 
 /** One puzzle's answer. */
@@ -45,6 +51,8 @@ export interface SudokuAnswer {
   halted: boolean;
   /** sigmoid(q_halt) at the exit step. */
   haltProb: number;
+  /** Which trajectory gave the answer (0 = the plain one). */
+  sample: number;
   /** With `trace`: the answer after each step, `steps` grids. */
   trace?: SudokuGrid[];
 }
@@ -89,6 +97,7 @@ export function decodeSudokuAnswers(
       steps: result.exitSteps[b],
       halted: result.haltProbs[b] > haltThreshold,
       haltProb: result.haltProbs[b],
+      sample: result.chosenSample?.[b] ?? 0,
     };
     if (result.trace) answer.trace = result.trace[b].map((t) => decodeSudoku(t, puzzle.size));
     return answer;
@@ -118,6 +127,9 @@ export async function solveSudokus(
     maxRefinementSteps: options.maxSteps ?? model.config.maxSupervisionSteps,
     haltThreshold,
     trace: options.trace ?? false,
+    samples: options.samples,
+    noise: options.noise,
+    seed: options.seed,
   });
   return decodeSudokuAnswers(puzzles, result, haltThreshold);
 }

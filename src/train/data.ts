@@ -13,7 +13,11 @@ import { encodeMaze, encodeSudoku, MAZE_VOCAB_SIZE, sudokuVocabSize } from "../p
 import { generateMaze } from "../puzzles/maze_generate.ts";
 import { deriveSeed, Rng } from "../puzzles/rng.ts";
 import { applySudokuTransformTokens, randomSudokuTransform } from "../puzzles/sudoku_augment.ts";
-import { generateSudoku, type SudokuDifficulty } from "../puzzles/sudoku_generate.ts";
+import {
+  generateSudoku,
+  SUDOKU_DIFFICULTIES,
+  type SudokuDifficulty,
+} from "../puzzles/sudoku_generate.ts";
 import type { SudokuSize } from "../puzzles/sudoku_grid.ts";
 
 /** One batch of examples on the host. */
@@ -75,6 +79,12 @@ export interface PoolSourceOptions {
   ignoreLabel?: number;
   /** What such labels become (the model's ignoreIndex); default -100. */
   ignoreIndex?: number;
+  /**
+   * Chooses the pool row of sample `index` from its generator (default: uniform); e.g.
+   * {@linkcode tieredRowPicker} for a difficulty curriculum. Must be a pure function of
+   * (generator, index) so that a resumed run draws the same samples.
+   */
+  pickRow?: (rng: Rng, index: number) => number;
 }
 
 /** A key identifying an example's question (for exclusion sets). */
@@ -109,7 +119,7 @@ export function poolSource(pool: ExamplePool, options: PoolSourceOptions): Batch
         const rng = new Rng(deriveSeed(options.seed, start + s));
         let input: Uint8Array = new Uint8Array(0), label: Uint8Array = new Uint8Array(0), row = 0;
         for (let attempt = 0; attempt < 1000; attempt++) {
-          row = rng.int(count);
+          row = options.pickRow ? options.pickRow(rng, start + s) : rng.int(count);
           input = pool.inputs.subarray(row * seqLen, (row + 1) * seqLen);
           label = pool.labels.subarray(row * seqLen, (row + 1) * seqLen);
           if (options.augment) [input, label] = options.augment(input, label, rng);
@@ -158,7 +168,8 @@ export interface GeneratePoolOptions {
 }
 
 /**
- * Generates `count` puzzles of a task as a token pool (Sudoku: digit + 1, blank 1; maze:
+ * Generates `count` puzzles of a task as a token pool (Sudoku: digit + 1, blank 1, and each
+ * puzzle's tier index into SUDOKU_DIFFICULTIES as `tiers`; maze:
  * `# SGo` → 1..5), each from its own seed.
  *
  * @example
@@ -169,7 +180,7 @@ export interface GeneratePoolOptions {
 export function generatePool(
   task: PuzzleTask,
   options: GeneratePoolOptions,
-): ExamplePool & { vocabSize: number } {
+): ExamplePool & { vocabSize: number; tiers?: Uint8Array } {
   const { count, seed } = options;
   if (task === "maze") {
     const size = options.mazeSize ?? 30;
@@ -185,6 +196,7 @@ export function generatePool(
   const size = sudokuSizeOf(task);
   const seqLen = size * size;
   const inputs = new Uint8Array(count * seqLen), labels = new Uint8Array(count * seqLen);
+  const tiers = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const g = generateSudoku({
       size,
@@ -193,8 +205,9 @@ export function generatePool(
     });
     inputs.set(encodeSudoku(g.puzzle), i * seqLen);
     labels.set(encodeSudoku(g.solution), i * seqLen);
+    tiers[i] = SUDOKU_DIFFICULTIES.indexOf(g.difficulty);
   }
-  return { count, seqLen, inputs, labels, vocabSize: sudokuVocabSize(size) };
+  return { count, seqLen, inputs, labels, vocabSize: sudokuVocabSize(size), tiers };
 }
 
 /** The Sudoku side length of a task ("sudoku9" → 9). */

@@ -28,6 +28,8 @@ export interface EvaluateOptions {
    * examples `start … start+count-1` (e.g. to check maze paths); only read back when given.
    */
   onPredictions?: (start: number, count: number, tokens: Int32Array) => void;
+  /** A group per pool row (e.g. the Sudoku tier); the result then scores each group apart. */
+  groups?: Uint8Array;
 }
 
 /** Scores of an evaluation. */
@@ -44,6 +46,8 @@ export interface EvaluateResult {
   meanHaltStep: number;
   /** Exact accuracy after each step (index 0 = step 1). */
   exactByStep: number[];
+  /** With `groups`: per group index, examples scored and exact accuracy after the last step. */
+  exactByGroup?: { count: number; exactAccuracy: number }[];
   /** Wall-clock seconds. */
   seconds: number;
   /** Examples per second. */
@@ -78,6 +82,7 @@ export async function evaluate(
   const started = performance.now();
   let exactLast = 0, correctTokens = 0, validTokens = 0, haltedExact = 0, haltSteps = 0;
   const exactByStep = new Array<number>(steps).fill(0);
+  const groupCount: number[] = [], groupExact: number[] = [];
   for (let start = 0; start < total; start += batchSize) {
     const B = Math.min(batchSize, total - start);
     const inputs = Int32Array.from(pool.inputs.subarray(start * L, (start + B) * L));
@@ -124,6 +129,11 @@ export async function evaluate(
         }
         if (s === steps - 1) {
           exactLast += stats[4 * b + 3];
+          if (options.groups) {
+            const g = options.groups[start + b];
+            groupCount[g] = (groupCount[g] ?? 0) + 1;
+            groupExact[g] = (groupExact[g] ?? 0) + stats[4 * b + 3];
+          }
           correctTokens += stats[4 * b + 2];
           validTokens += stats[4 * b + 1];
         }
@@ -141,6 +151,14 @@ export async function evaluate(
     haltedExactAccuracy: haltedExact / n,
     meanHaltStep: haltSteps / n,
     exactByStep: exactByStep.map((e) => e / n),
+    ...(options.groups
+      ? {
+        exactByGroup: Array.from(groupCount, (c, g) => ({
+          count: c ?? 0,
+          exactAccuracy: c ? groupExact[g] / c : 0,
+        })),
+      }
+      : {}),
     seconds,
     puzzlesPerSecond: total / Math.max(seconds, 1e-9),
   };

@@ -7,9 +7,12 @@
  */
 export * from "./trainer.ts";
 export * from "./schedule.ts";
+export * from "./curriculum.ts";
+export * from "./tiers.ts";
 export * from "./loss.ts";
 export * from "./data.ts";
 export * from "./evaluate.ts";
+export * from "./evaluate_solve.ts";
 export * from "./maze_metrics.ts";
 export * from "./state.ts";
 export * from "./recipes.ts";

@@ -6,6 +6,8 @@
  * @module
  */
 import type { PuzzleTask } from "../data/dataset.ts";
+import type { CurriculumPhase } from "./curriculum.ts";
+import type { TierPhase } from "./tiers.ts";
 
 /** Everything `cli.ts train` needs to know about a task by default. */
 export interface TaskRecipe {
@@ -37,6 +39,10 @@ export interface TaskRecipe {
   evalEvery: number;
   /** Steps between metric reads (log lines). */
   logEvery: number;
+  /** Depth curriculum: recursion counts grown during the run (absent: fixed). */
+  curriculum?: CurriculumPhase[];
+  /** Sudoku difficulty curriculum: tier weights over the run (absent: the mixed pool as is). */
+  tiers?: TierPhase[];
 }
 
 /** Settings the CPU-sized recipes share (batch 64, lr 3e-3 after 50 warmup steps, EMA 0.99). */

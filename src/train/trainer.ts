@@ -9,7 +9,7 @@
 import type { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import type { ModelConfig } from "../model/config.ts";
-import { TinyRecursiveModel, type TokenInput } from "../model/model.ts";
+import { type RecursionChange, TinyRecursiveModel, type TokenInput } from "../model/model.ts";
 import type { Carry } from "../model/recursion.ts";
 import { signSgdRows } from "../ops/embedding.ts";
 import {
@@ -273,6 +273,15 @@ export class TRMTrainer {
   /** The model configuration. */
   get config(): ModelConfig {
     return this.model.config;
+  }
+
+  /**
+   * Changes the recursion depth (T, n) and N_sup of the model and its EMA copy (a depth
+   * curriculum); slots already running past a lower N_sup halt at the next step.
+   */
+  setRecursion(change: RecursionChange): void {
+    this.model.setRecursion(change);
+    this.#ema.setRecursion(change);
   }
 
   /** Learning rate of 1-based optimizer step `step` (set before that step's update). */

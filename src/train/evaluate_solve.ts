@@ -1,0 +1,131 @@
+/**
+ * Evaluation as a user's `solve` runs: `model.predict` with a halting threshold, a step cap
+ * and test-time samples (several noisy trajectories, the halting head picks one), scored
+ * against the labels. One row per setting, so the accuracy/time trade-off of inference
+ * compute reads side by side.
+ *
+ * @module
+ */
+import type { TinyRecursiveModel } from "../model/model.ts";
+import { type ExamplePool, puzzleIdLookup } from "./data.ts";
+
+/** One inference setting. */
+export interface SolveSetting {
+  /** Step cap. */
+  maxSteps: number;
+  /** Halt a puzzle once sigmoid(q_halt) exceeds this (1 or more: always run to the cap). */
+  haltThreshold: number;
+  /** Trajectories per puzzle (1: plain prediction). */
+  samples: number;
+  /** Latent noise of the sampled trajectories (default: the model's default). */
+  noise?: number;
+  /** Noise seed (default 0). */
+  seed?: number;
+}
+
+/** Scores of one setting. */
+export interface SolveSettingResult extends SolveSetting {
+  /** Puzzles scored. */
+  count: number;
+  /** Fraction of puzzles whose every labelled cell is right. */
+  exactAccuracy: number;
+  /** Fraction of labelled cells right. */
+  tokenAccuracy: number;
+  /** Mean exit step. */
+  meanSteps: number;
+  /** Fraction of answers that came from a noisy trajectory (sample ≠ 0). */
+  sampledShare: number;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Puzzles per second. */
+  puzzlesPerSecond: number;
+}
+
+/** Options of {@linkcode evaluateSettings}. */
+export interface EvaluateSettingsOptions {
+  /** Puzzles per `predict` call (default 64; a call runs batch × samples trajectories). */
+  batchSize?: number;
+  /** Puzzles to score (default all). */
+  limit?: number;
+  /** Pool label meaning "no label" (default 0). */
+  ignoreLabel?: number;
+  /** Called after each batch. */
+  onProgress?: (setting: number, done: number, total: number) => void;
+}
+
+/**
+ * Scores `model` on `pool` under each setting.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await evaluateSettings(model, pool, [
+ *   { maxSteps: 16, haltThreshold: 0.9, samples: 1 },
+ *   { maxSteps: 64, haltThreshold: 0.9, samples: 8 },
+ * ]);
+ * ```
+ */
+export async function evaluateSettings(
+  model: TinyRecursiveModel,
+  pool: ExamplePool,
+  settings: readonly SolveSetting[],
+  options: EvaluateSettingsOptions = {},
+): Promise<SolveSettingResult[]> {
+  const L = model.config.seqLen;
+  if (pool.seqLen !== L) {
+    throw new RangeError(`the data has ${pool.seqLen} tokens per example; the model expects ${L}`);
+  }
+  const total = Math.min(pool.count, options.limit ?? pool.count);
+  const batchSize = Math.max(1, options.batchSize ?? 64);
+  const ignoreLabel = options.ignoreLabel ?? 0;
+  const puzzleIdOf = puzzleIdLookup(pool);
+  const results: SolveSettingResult[] = [];
+  for (const [index, setting] of settings.entries()) {
+    // Untimed warm-up: the first call of a shape compiles its kernels (seconds on a CPU).
+    await model.predict(Int32Array.from(pool.inputs.subarray(0, Math.min(total, batchSize) * L)), {
+      maxRefinementSteps: 1,
+      samples: setting.samples,
+      noise: setting.noise,
+    });
+    const started = performance.now();
+    let exact = 0, correct = 0, valid = 0, steps = 0, sampled = 0;
+    for (let start = 0; start < total; start += batchSize) {
+      const B = Math.min(batchSize, total - start);
+      const inputs = Int32Array.from(pool.inputs.subarray(start * L, (start + B) * L));
+      const r = await model.predict(inputs, {
+        maxRefinementSteps: setting.maxSteps,
+        haltThreshold: setting.haltThreshold,
+        samples: setting.samples,
+        noise: setting.noise,
+        seed: setting.seed,
+        puzzleIds: Int32Array.from({ length: B }, (_, i) => puzzleIdOf(start + i)),
+      });
+      for (let b = 0; b < B; b++) {
+        let all = true;
+        for (let t = 0; t < L; t++) {
+          const label = pool.labels[(start + b) * L + t];
+          if (label === ignoreLabel) continue;
+          valid++;
+          if (r.predictions[b * L + t] === label) correct++;
+          else all = false;
+        }
+        if (all) exact++;
+        steps += r.exitSteps[b];
+        if (r.chosenSample[b] !== 0) sampled++;
+      }
+      options.onProgress?.(index, start + B, total);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const n = Math.max(1, total);
+    results.push({
+      ...setting,
+      count: total,
+      exactAccuracy: exact / n,
+      tokenAccuracy: valid ? correct / valid : 0,
+      meanSteps: steps / n,
+      sampledShare: sampled / n,
+      seconds,
+      puzzlesPerSecond: total / Math.max(seconds, 1e-9),
+    });
+  }
+  return results;
+}
