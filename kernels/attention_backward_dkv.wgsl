@@ -1,3 +1,4 @@
+// @kernel attention_backward_dkv
 // Attention backward, key side: dK and dV, recomputing the softmax probabilities from
 // the saved log-sum-exp (no S×S matrix, no atomics):
 //   p_ij = exp(s_ij - lse_i), dV_j = Σ_i p_ij dO_i,

@@ -1,3 +1,4 @@
+// @kernel attention_backward_dq
 // Attention backward, query side: dQ and D_i = dO_i · O_i, recomputing the softmax
 // probabilities from the saved log-sum-exp (no S×S matrix, no atomics):
 //   p_ij = exp(s_ij - lse_i), dP_ij = dO_i · v_j, dS_ij = p_ij (dP_ij - D_i),

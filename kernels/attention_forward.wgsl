@@ -1,3 +1,4 @@
+// @kernel attention_forward
 // Non-causal multi-head attention forward with an online softmax (flash-attention
 // style): no S×S score matrix is ever stored.
 //

@@ -1,3 +1,4 @@
+// @kernel dropout
 // Inverted dropout with a counter-based RNG: element i is kept when
 // uniform(hash(seed, i)) >= p, and kept values are scaled by 1/(1-p). The mask is a pure
 // function of (seed, i), so the backward regenerates it by running this same kernel on

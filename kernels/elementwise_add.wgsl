@@ -1,3 +1,4 @@
+// @kernel elementwise_add
 // out = a + b, element by element. One invocation per element; the linear workgroup
 // index folds the 2-D grid (wg.x + wg.y * nwg.x) so more than 65535 workgroups work.
 

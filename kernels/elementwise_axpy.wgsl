@@ -1,3 +1,4 @@
+// @kernel elementwise_axpy
 // acc += alpha * x in place (alpha = 1 gives exactly acc + x: the product is exact).
 
 struct Params {

@@ -1,3 +1,4 @@
+// @kernel elementwise_broadcast_rows
 // out[r, d] = vector[d] for r < rows: the fixed y/z initial states broadcast to every
 // position. Copied as raw 32-bit words, so any 4-byte dtype works.
 

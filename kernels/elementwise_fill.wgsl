@@ -1,3 +1,4 @@
+// @kernel elementwise_fill
 // Writes one 32-bit pattern everywhere, so the same kernel fills f32, i32 and u32 tensors.
 
 struct Params {

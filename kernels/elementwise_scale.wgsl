@@ -1,3 +1,4 @@
+// @kernel elementwise_scale
 // out = s * x.
 
 struct Params {

@@ -1,3 +1,4 @@
+// @kernel elementwise_scale_inplace
 // x *= s in place (a separate kernel because one buffer cannot be bound both read-only
 // and read-write in the same dispatch).
 

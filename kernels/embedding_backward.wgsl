@@ -1,3 +1,4 @@
+// @kernel embedding_backward
 // First pass of the token-table gradient dTable[v, d] = scale * Σ_{t: ids[t] = v} dOut[t, d]
 // (prefix positions skipped). Tokens are cut into chunks of CHUNK; invocation (c, v, d)
 // scans chunk c in order and writes partials[c, v, d]; reduce_columns.wgsl adds the

@@ -1,3 +1,4 @@
+// @kernel embedding_backward_small
 // First pass of the token-table gradient for vocabularies of at most 32 ids (all TRM
 // tasks: 6..12): invocation (c, d) walks token chunk c once, adding dOut[t, d] into a
 // private accumulator per id, then writes partials[c, v, d] for every v. One read of

@@ -1,3 +1,4 @@
+// @kernel embedding_forward
 // TRM input embedding, out [B, P + L, D]:
 //   out[b, 0, :]     = scale * puzzle_table[puzzle_ids[b]]   (HAS_PUZZLE; else zeros)
 //   out[b, p, :]     = 0                                      for 0 < p < P

@@ -1,3 +1,4 @@
+// @kernel embedding_puzzle_grad
 // out[b, d] = scale * dout[b, 0, d]: the gradient of the per-puzzle vector in slot 0.
 
 struct Params {

@@ -1,3 +1,4 @@
+// @kernel embedding_sign_sgd
 // Official sparse sign-SGD for the puzzle embeddings, in place: for every id present in
 // the batch, g = Σ rows[b] over the b holding that id (in batch order, along the chains
 // from embedding_sign_sgd_links.wgsl), then

@@ -1,3 +1,4 @@
+// @kernel embedding_sign_sgd_links
 // Groups equal ids of a batch without sorting or atomics: links[b] = 1 when b is the
 // first occurrence of ids[b] in the batch (else 0), and links[B + b] = the next b' > b
 // with the same id (or -1). The update kernel follows these chains in batch order.

@@ -1,3 +1,4 @@
+// @kernel gather_rows
 // Gathers whole rows: out[r, j] = x[index[r], j] for j < rowLen (4-byte elements of any
 // type, copied as raw bits). Used to compact a batch when some examples halt.
 struct Params { rows: u32, rowLen: u32 }

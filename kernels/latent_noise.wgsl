@@ -1,3 +1,4 @@
+// @kernel latent_noise
 // Gaussian noise added in place to the latent of sampled trajectories (PTRM-style
 // test-time sampling): z[r, j] += sigma · N(0, 1) for every row r whose trajectory key
 // keys[r] is not a multiple of `samples` (key % samples == 0 is each puzzle's clean

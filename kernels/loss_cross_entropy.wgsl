@@ -1,3 +1,4 @@
+// @kernel loss_cross_entropy
 // Per-sequence cross-entropy (stablemax or softmax) with an ignore label, argmax
 // predictions, per-sequence metrics and (entry point `main_grad`) dLogits.
 //

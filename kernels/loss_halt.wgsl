@@ -1,3 +1,4 @@
+// @kernel loss_halt
 // Halting-head loss: BCE-with-logits of q_halt = q[b, 0] against a strided f32 target
 // (so seqStats' allCorrect column can be read in place), and (entry point `main_grad`)
 // its gradient into dq[b, 0] with dq[b, 1] = 0. One invocation per example.

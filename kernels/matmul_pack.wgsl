@@ -1,3 +1,4 @@
+// @kernel matmul_pack
 // Packs a row-major view of a matrix into an rgba32float texture for matmul_texture.wgsl:
 //   texel (x, y) = (X[y, 4x], X[y, 4x + 1], X[y, 4x + 2], X[y, 4x + 3]),
 // with element (r, c) of X at off + r * rs + c * cs (so op(A), op(B)ᵀ and sub-blocks of

@@ -1,3 +1,4 @@
+// @kernel matmul_register
 // Register-blocked matmul for CPU adapters (llvmpipe, lavapipe, SwiftShader):
 //   C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b]      (or Σ_b into one C when reduce != 0)
 //

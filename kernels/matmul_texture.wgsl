@@ -1,3 +1,4 @@
+// @kernel matmul_texture
 // Matmul from packed textures, for CPU adapters (llvmpipe, lavapipe):
 //   C = alpha * op(A) * op(B) + beta * C       (one product, or one chunk of one)
 // Both operands are packed K-major by matmul_pack.wgsl: TA holds op(A) as [m rows] x

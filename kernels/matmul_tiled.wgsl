@@ -1,3 +1,4 @@
+// @kernel matmul_tiled
 // Shared-memory tiled matmul for real GPUs:
 //   C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b]      (or Σ_b into one C when reduce != 0)
 // A workgroup of (BN/TN) x (BM/TM) invocations computes a BM x BN tile of C; each k-step it

@@ -1,3 +1,4 @@
+// @kernel matmul_transpose_pack
 // Transposes a raw copy of a matrix into the K-major layout of matmul_texture.wgsl, for
 // operands whose K axis is the slow one (op(A) of dW = dYᵀ·X, op(B) of Y = X·W):
 //   R (copied rows):   texel (x, y) = X[y, 4x .. 4x+3]       (y = k, 4x = output row)

@@ -1,3 +1,4 @@
+// @kernel optim_adam
 // In-place Adam-family update of one parameter tensor: AdamW (PyTorch semantics) or
 // Adam-atan2 (the official TRM optimizer, no epsilon). Entry point `main_scaled` first
 // multiplies the gradient by scale[0] (gradient clipping computed on the GPU).

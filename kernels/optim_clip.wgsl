@@ -1,3 +1,4 @@
+// @kernel optim_clip
 // Gradient-clipping factor from a global sum of squares, on the GPU so the optimizer
 // can apply it without a readback: min(1, max_norm / (sqrt(sum_sq) + 1e-6)), as
 // torch.nn.utils.clip_grad_norm_ computes it.

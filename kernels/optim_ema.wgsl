@@ -1,3 +1,4 @@
+// @kernel optim_ema
 // In-place exponential moving average of a parameter tensor, in the official form
 // ema = (1 - decay) * param + decay * ema (1 - decay computed on the host in float64).
 

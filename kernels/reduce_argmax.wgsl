@@ -1,3 +1,4 @@
+// @kernel reduce_argmax
 // out[r] = index of the largest x[r, :] (the first one on ties), as i32. One invocation
 // per row: rows are short (the vocabulary), and a strict > keeps the first maximum.
 

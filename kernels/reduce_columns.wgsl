@@ -1,3 +1,4 @@
+// @kernel reduce_columns
 // Column sums of x [rows, width] by chunks of rows:
 //   out[c, k] = scale * Σ_{r in chunk c} x[r, k],  chunk c = rows [c*chunk, (c+1)*chunk).
 // With one chunk this is the full column sum; with many it is the first pass of a

@@ -1,3 +1,4 @@
+// @kernel reduce_sequence_correct
 // out[b] = 1.0 when predictions[b, t] == labels[b, t] at every t whose label is not the
 // ignore id, else 0.0 (a sequence with no valid token counts as correct, as in the
 // official `is_correct.sum(-1) == loss_counts`). One invocation per sequence.

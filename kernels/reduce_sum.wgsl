@@ -1,3 +1,4 @@
+// @kernel reduce_sum
 // One pass of a blocked sum: workgroup b reduces x[b*BLOCK, (b+1)*BLOCK) (BLOCK = WG*ITEMS)
 // to out[offset + b]. Each invocation first adds its ITEMS strided elements in order, then
 // the workgroup adds the WG values in a fixed binary tree. Repeating the pass on the

@@ -1,3 +1,4 @@
+// @kernel rmsnorm_backward
 // RMSNorm backward, from the saved normalized x̂ = v * rstd and rstd (v = x + residual):
 //   g = dy (* weight[k]);  dv = rstd * (g - x̂ * mean_n(g * x̂)).
 // Entry points and layouts as in rmsnorm_forward.wgsl (rows: inner = 1, a workgroup per

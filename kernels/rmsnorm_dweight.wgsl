@@ -1,3 +1,4 @@
+// @kernel rmsnorm_dweight
 // First pass of dWeight[k] = Σ_{o,i} dy[o,k,i] * x̂[o,k,i]: the (o, i) pairs are cut into
 // chunks of CHUNK consecutive pairs, and invocation (c, k) sums chunk c for gain k in
 // order. reduce_columns.wgsl then adds the chunk partials in order: deterministic, no

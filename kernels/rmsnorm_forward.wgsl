@@ -1,3 +1,4 @@
+// @kernel rmsnorm_forward
 // RMSNorm over the middle axis of x viewed as [outer, n, inner]:
 //   v = x (+ residual);  rstd = 1 / sqrt(mean_n(v²) + eps);  out = v * rstd.
 // Two entry points with the same bindings:

@@ -1,3 +1,4 @@
+// @kernel rmsnorm_weight
 // y[o, k, i] = x̂[o, k, i] * weight[k]: the optional learnable RMSNorm gain, applied after
 // the normalization kernel so that x̂ stays available for the backward.
 

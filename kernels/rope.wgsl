@@ -1,3 +1,4 @@
+// @kernel rope
 // Rotary position embedding on the q and k heads of a fused qkv [B, S, 3, H, hd],
 // "rotate half" layout (official TRM / HF Llama):
 //   out[d]        = x[d] cos[s, d] - x[d + hd/2] sin[s, d]

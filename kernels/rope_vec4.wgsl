@@ -1,3 +1,4 @@
+// @kernel rope_vec4
 // RoPE, vec4 variant of rope.wgsl for hd % 8 == 0 (the official hd = 64): one
 // invocation rotates four consecutive (d, d + hd/2) pairs of one q or k head. On
 // llvmpipe every storage load is a per-lane loop, so vec4 loads are ~4× cheaper per

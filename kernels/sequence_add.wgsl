@@ -1,3 +1,4 @@
+// @kernel sequence_add
 // target[b, start + t, :] += alpha * src[b, t, :] in place: the backward of a slice along
 // the sequence axis. Each dst element has at most one writer: no races.
 

@@ -1,3 +1,4 @@
+// @kernel sequence_slice
 // out[b, t, :] = x[b, start + t, :] for t < length: x [B, S, D] -> out [B, length, D].
 
 struct Params {

@@ -1,3 +1,4 @@
+// @kernel swiglu_backward
 // SwiGLU backward: with σ = sigmoid(g), silu(g) = g σ and silu'(g) = σ (1 + g (1 - σ)):
 //   dgate = ds * up * silu'(g),  dup = ds * silu(g).
 // Layout as in swiglu_forward.wgsl; one invocation writes both halves of one element.

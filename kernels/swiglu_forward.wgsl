@@ -1,3 +1,4 @@
+// @kernel swiglu_forward
 // SwiGLU: gu viewed as [outer, 2, hidden*inner]; s[o, r] = silu(gu[o, 0, r]) * gu[o, 1, r].
 // Channel SwiGLU is inner = 1 (gate and up are the two halves of each row); the token
 // (MLP-mixer) SwiGLU on [B, 2I, D] is outer = B, hidden*inner = I*D.

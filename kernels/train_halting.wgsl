@@ -1,3 +1,4 @@
+// @kernel train_halting
 // Halting state of the slot-carry loop after one supervision step (the official ACT
 // wrapper's rule), one invocation per slot:
 //   steps  = (halted_prev ? 0 : steps) + 1

@@ -1,3 +1,4 @@
+// @kernel train_metrics
 // Accumulates one supervision step's training metrics into a small f32 buffer that the
 // host reads every few steps (never inside the recursion). One workgroup; each invocation
 // sums a strided subset of the slots, then a fixed-order tree reduction (deterministic,

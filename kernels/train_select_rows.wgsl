@@ -1,3 +1,4 @@
+// @kernel train_select_rows
 // Per-slot row replacement for the slot-carry training loop, in place and without a
 // readback: where mask[r] != 0, row r of `dst` takes row r of `src` (SELECT) or the vector
 // `src` broadcast along the row (BROADCAST: src[i % width], used to reset y and z to the

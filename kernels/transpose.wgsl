@@ -1,3 +1,4 @@
+// @kernel transpose
 // [batch, rows, cols] -> [batch, cols, rows], one invocation per output element (writes
 // contiguous, reads strided). The variant for CPU adapters, where workgroup memory and
 // barriers cost more than the strided reads. Raw 32-bit words: any 4-byte dtype.

@@ -1,3 +1,4 @@
+// @kernel transpose_tiled
 // [batch, rows, cols] -> [batch, cols, rows] through a 32x32 tile in workgroup memory,
 // so both the reads and the writes are contiguous across a warp (the GPU variant). The
 // tile row is padded to 33 words against bank conflicts. 32x8 invocations, 4 rows each.

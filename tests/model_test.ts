@@ -159,7 +159,7 @@ Deno.test({
     const probs = [...probe.haltProbs[0]].sort();
     const threshold = (probs[1] + probs[2]) / 2;
     const plain = await model.predict(inputs, { maxRefinementSteps: 4, haltThreshold: threshold });
-    assert.deepEqual([...plain.chosenSample], [0, 0, 0, 0, 0]);
+    assert.deepEqual([...plain.chosenSample!], [0, 0, 0, 0, 0]);
     // Noise 0: every trajectory is the plain one, and ties go to trajectory 0.
     const still = await model.predict(inputs, {
       maxRefinementSteps: 4,
@@ -170,7 +170,7 @@ Deno.test({
     assert.deepEqual(still.predictions, plain.predictions);
     assert.deepEqual(still.exitSteps, plain.exitSteps);
     assert.deepEqual(still.haltProbs, plain.haltProbs);
-    assert.deepEqual([...still.chosenSample], [0, 0, 0, 0, 0]);
+    assert.deepEqual([...still.chosenSample!], [0, 0, 0, 0, 0]);
     // Large noise: some answer comes from a noisy trajectory, the halting probability of
     // the answer is never below the plain one's at the first step, and each puzzle gets
     // the same answer alone as in the batch; the same seed gives the same answers.
@@ -182,15 +182,15 @@ Deno.test({
       seed: 3,
     };
     const noisy = await model.predict(inputs, { ...options, trace: true });
-    assert.ok(noisy.chosenSample.some((k) => k !== 0), `chosen ${noisy.chosenSample}`);
-    assert.ok(noisy.chosenSample.every((k) => k >= 0 && k < 4));
+    assert.ok(noisy.chosenSample!.some((k) => k !== 0), `chosen ${noisy.chosenSample}`);
+    assert.ok(noisy.chosenSample!.every((k) => k >= 0 && k < 4));
     for (let b = 0; b < batch; b++) {
       if (noisy.exitSteps[b] === 1) assert.ok(noisy.haltProbs[b] >= probe.haltProbs[0][b]);
       const alone = await model.predict(inputs.subarray(b * 9, (b + 1) * 9), options);
       assert.equal(alone.exitSteps[0], noisy.exitSteps[b], `exit step of example ${b}`);
       assert.deepEqual(alone.predictions, noisy.predictions.subarray(b * 9, (b + 1) * 9));
       assert.equal(alone.haltProbs[0], noisy.haltProbs[b]);
-      assert.equal(alone.chosenSample[0], noisy.chosenSample[b]);
+      assert.equal(alone.chosenSample![0], noisy.chosenSample![b]);
       assert.equal(noisy.trace![b].length, noisy.exitSteps[b]);
       assert.deepEqual(noisy.trace![b].at(-1), noisy.predictions.subarray(b * 9, (b + 1) * 9));
     }

@@ -219,6 +219,33 @@ Deno.test({
         console.log = log;
       }
       assert.equal(JSON.parse(lines[0]).count, 2);
+      // Solve mode: one row per steps × samples; run to the cap (threshold 2) it scores the
+      // same cells as the official mode.
+      lines.length = 0;
+      console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+      try {
+        const common = ["--model", modelFile, "--data", good, "--limit", "2", "--json"];
+        assert.equal(await evalRun([...common, "--steps", "2"], { gpu }), 0);
+        assert.equal(
+          await evalRun(
+            [...common, "--steps", "2,1", "--samples", "1,3", "--halt-threshold", "2"],
+            { gpu },
+          ),
+          0,
+        );
+      } finally {
+        console.log = log;
+      }
+      const [official, ...rows] = lines.map((l) => JSON.parse(l));
+      assert.deepEqual(rows.map((r) => [r.maxSteps, r.samples]), [[1, 1], [1, 3], [2, 1], [2, 3]]);
+      assert.ok(rows.every((r) => r.count === 2 && r.puzzlesPerSecond > 0));
+      assert.equal(rows[2].tokenAccuracy, official.tokenAccuracy, "same cells as official");
+      assert.equal(rows[2].meanSteps, 2);
+      await assert.rejects(
+        evalRun(["--model", modelFile, "--data", good, "--samples", "0"], { gpu }),
+        UsageError,
+        "--samples must be a positive integer",
+      );
       await assert.rejects(
         evalRun(["--model", modelFile, "--data", good], { gpu }),
         (e: unknown) => {

@@ -102,6 +102,23 @@ Deno.test({
 });
 
 Deno.test({
+  name: "POST /v1/solve with samples: the answer names its trajectory; same request, same answer",
+  ...opts,
+  fn: async () => {
+    const app = await real();
+    const body = { puzzle: P4, maxSteps: 2, samples: 3 };
+    const a = await (await post(app, body)).json();
+    assert(Number.isInteger(a.sample) && a.sample >= 0 && a.sample < 3, `sample ${a.sample}`);
+    assert(a.haltProb >= 0 && a.haltProb <= 1, `haltProb ${a.haltProb}`);
+    const b = await (await post(app, body)).json();
+    assertEquals(b.solution, a.solution, "reproducible");
+    assertEquals(b.sample, a.sample, "same trajectory");
+    const plain = await (await post(app, { puzzle: P4, maxSteps: 2 })).json();
+    assertEquals(plain.sample, 0, "one trajectory without samples");
+  },
+});
+
+Deno.test({
   name: "concurrent requests are batched into one predict call and get their own answers",
   ...opts,
   fn: async () => {
@@ -148,6 +165,11 @@ Deno.test({
       await post(app, { puzzle: P4, maxSteps: 65 }),
       400,
       "maxSteps: Too big: expected number to be <=64",
+    );
+    await expectError(
+      await post(app, { puzzle: P4, samples: 17 }),
+      400,
+      "samples: Too big: expected number to be <=16",
     );
     await expectError(
       await post(app, { puzzle: P4, maxSteps: 1.5 }),

@@ -155,6 +155,11 @@ Deno.test({
   ...opts,
   fn: async () => {
     await tinyModel();
+    await usageError(
+      ["x.txt", "--samples", "0"],
+      '--samples must be an integer in 1..64, got "0"',
+    );
+    await usageError(["x.txt", "--noise", "x"], '--noise must be a number in [0, 10], got "x"');
     await usageError([], "solve needs a puzzle file (or - for standard input); see solve --help");
     await usageError(["a.txt", "b.txt"], "solve takes one puzzle file, got 2: a.txt b.txt");
     await usageError([`${dir}/nope.txt`], `cannot read ${dir}/nope.txt: no such file`);
@@ -271,5 +276,38 @@ Deno.test({
     };
     assertEquals(await stepsWith([]), [6, 6], "solveSteps from the index");
     assertEquals(await stepsWith(["--max-steps", "3"]), [3, 3], "--max-steps wins");
+  },
+});
+
+Deno.test({
+  name: "solve --samples: several trajectories, reproducible, confidence reported",
+  ...opts,
+  fn: async () => {
+    await tinyModel();
+    const args = [
+      `${root.pathname}examples/sudoku4.txt`,
+      "--model",
+      modelFile,
+      "--json",
+      "--max-steps",
+      "3",
+      "--samples",
+      "4",
+      "--noise",
+      "0.5",
+    ];
+    const first = await solve(args);
+    const lines = first.out.trimEnd().split("\n").map((l) => JSON.parse(l) as SolveJsonLine);
+    assertEquals(lines.length, 2, "puzzles");
+    for (const l of lines) {
+      assert(l.confidence >= 0 && l.confidence <= 1, `confidence ${l.confidence}`);
+      assert(l.sample === undefined || (l.sample >= 1 && l.sample < 4), `sample ${l.sample}`);
+    }
+    const again = (await solve(args)).out.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assertEquals(
+      again.map((l) => [l.solution, l.sample, l.confidence]),
+      lines.map((l) => [l.solution, l.sample, l.confidence]),
+      "the same seed gives the same answers",
+    );
   },
 });

@@ -15,16 +15,25 @@ import { matmul } from "../ops/matmul.ts";
 import { attentionBackward, attentionForward } from "../ops/attention.ts";
 import { UsageError } from "./main.ts";
 import { benchHalting, benchModelForward } from "./bench_model.ts";
+import { benchStep } from "./bench_step.ts";
 
-const HELP = `Usage: deno run -A cli.ts bench matmul|attention|all|model|halting [options]
+const HELP = `Usage: deno run -A cli.ts bench matmul|attention|all|model|halting|step [options]
 
+  matmul    GFLOP/s of the matmul kernels at 512³ and TRM's shapes
+  attention GFLOP/s of attention forward and backward
+  all       matmul and attention
   model     forward time per supervision step of the Sudoku presets (batch 64)
   halting   predict time when examples halt at step 1, half of them do, or none
+  step      one training step (slot loop) broken down by kernel family with timestamp
+            queries: GPU ms per family and kernel shape, dispatches and submits per step
+            (presets default sudoku6, sudoku9Tiny, sudoku9Small; batch 64)
 
 Options:
   --preset P    model/halting: a preset name (repeatable; default sudokuMlp and sudokuAttention)
   --batch B     model/halting: batch size (default 64 / 16)
-  --steps N     model: timed supervision steps (default 1); halting: max refinement steps (default 4)
+  --steps N     model: timed supervision steps (default 1); halting: max refinement steps
+                (default 4); step: profiled optimizer steps (default 3)
+  --top N       step: kernels to list per preset (default 12)
   --json        one JSON object per line
   --vs-torch    also run tools/bench_torch.py (PyTorch, CPU, fp32) and print the ratio
   --repeat N    timed calls per shape (default: enough for ~1 s, at least 1)`;
@@ -217,6 +226,7 @@ export async function run(args: string[]): Promise<number> {
         preset: { type: "string", multiple: true },
         batch: { type: "string" },
         steps: { type: "string" },
+        top: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -229,11 +239,32 @@ export async function run(args: string[]): Promise<number> {
   }
   const what = positionals[0] ?? "all";
   if (
-    positionals.length > 1 || !["matmul", "attention", "all", "model", "halting"].includes(what)
+    positionals.length > 1 ||
+    !["matmul", "attention", "all", "model", "halting", "step"].includes(what)
   ) {
     throw new UsageError(
-      `bench: expected matmul, attention, all, model or halting, got "${positionals.join(" ")}"`,
+      `bench: expected matmul, attention, all, model, halting or step, got "${
+        positionals.join(" ")
+      }"`,
     );
+  }
+  if (what === "step") {
+    const positive = (name: string, text: string | undefined, fallback: number) => {
+      if (text === undefined) return fallback;
+      const v = Number(text);
+      if (!Number.isInteger(v) || v < 1) {
+        throw new UsageError(`--${name} must be an integer ≥ 1, got "${text}"`);
+      }
+      return v;
+    };
+    await benchStep({
+      presets: values.preset ?? ["sudoku6", "sudoku9Tiny", "sudoku9Small"],
+      batch: positive("batch", values.batch, 64),
+      steps: positive("steps", values.steps, 3),
+      top: positive("top", values.top, 12),
+      json: values.json ?? false,
+    });
+    return 0;
   }
   if (what === "model" || what === "halting") {
     const positive = (name: string, text: string | undefined, fallback: number) => {

@@ -46,8 +46,10 @@ Options:
   --out FILE            model file to write (EMA weights, safetensors)
   --size N              maze side length (default 30); N ≤ 15 trains the CPU-sized mazeSmall
                         recipe; the default preset's seqLen is set to N²
-  --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Small,
+  --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Cpu,
                         maze, or mazeSmall for --size ≤ 15); its seqLen must match the task
+  --recipe R            default (CPU-sized where it matters) or official (sudoku9: batch
+                        768, lr 1e-4, 65k steps, preset sudoku9Small; a GPU job)
   --config JSON         model config overrides, e.g. '{"dim":32,"numLayers":1}'
   --init FILE           start from a model file's weights and config (fine-tuning); --config
                         may then change recursion counts, N_sup, dropout, not shapes
@@ -123,6 +125,7 @@ function parse(args: string[]): Values {
         size: { type: "string" },
         out: { type: "string" },
         preset: { type: "string" },
+        recipe: { type: "string" },
         init: { type: "string" },
         config: { type: "string" },
         steps: { type: "string" },
@@ -372,7 +375,11 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       throw new UsageError("--size applies to mazes; Sudoku sizes are chosen by --task");
     }
     const mazeSize = task === "maze" ? size ?? 30 : undefined;
-    const recipe = taskRecipe(task, { mazeSize });
+    const kind = (values.recipe as string | undefined) ?? "default";
+    if (kind !== "default" && kind !== "official") {
+      throw new UsageError(`--recipe must be default or official, got "${kind}"`);
+    }
+    const recipe = taskRecipe(task, { mazeSize, kind });
     const steps = int(values, "steps", 1) ?? recipe.steps;
     info = {
       task,

@@ -44,6 +44,8 @@ export interface AdapterSummary {
   limits: Record<string, number>;
   /** Adapter features (informational). */
   features: string[];
+  /** The device has `timestamp-query` (asked for with `timestamps: true`). */
+  timestamps: boolean;
 }
 
 /** Options for {@linkcode requestGpuDevice}. */
@@ -52,6 +54,8 @@ export interface GpuDeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Force a tuning profile instead of detecting it from the adapter. */
   profile?: AdapterProfile;
+  /** Ask for `timestamp-query` (per-dispatch profiling) when the adapter has it. */
+  timestamps?: boolean;
 }
 
 /** The limits the kernels use, requested up to what the adapter offers. */
@@ -105,7 +109,11 @@ export async function requestGpuDevice(
   }
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits });
+    const timestamps = options.timestamps === true && adapter.features.has("timestamp-query");
+    device = await adapter.requestDevice({
+      requiredLimits,
+      requiredFeatures: timestamps ? ["timestamp-query"] : [],
+    });
   } catch (error) {
     throw new GpuUnavailableError(
       `The WebGPU adapter refused a device: ${(error as Error).message}. ${NO_ADAPTER_HELP}`,
@@ -129,6 +137,7 @@ export async function requestGpuDevice(
     profile: options.profile ?? detectProfile({ description, isFallbackAdapter }),
     limits,
     features: [...adapter.features].map(String).sort(),
+    timestamps: device.features.has("timestamp-query"),
   };
   return { adapter, device, summary };
 }

@@ -12,8 +12,14 @@
  */
 
 import { type AdapterSummary, type GpuDeviceOptions, requestGpuDevice } from "./device.ts";
+import { DispatchProfiler, type DispatchTiming } from "./profiler.ts";
 import { BufferPool, STORAGE_USAGE } from "./pool.ts";
 import { type DType, shapeSize, Tensor, type TypedArrayFor } from "./tensor.ts";
+
+/** The name a kernel gives itself on its `// @kernel NAME` line ("kernel" without one). */
+export function kernelName(source: string): string {
+  return /^\/\/ @kernel ([\w.-]+)/m.exec(source)?.[1] ?? "kernel";
+}
 
 /** Scalar parameters of one dispatch, laid out as a uniform struct: all u32 fields, then all f32. */
 export interface DispatchParams {
@@ -86,6 +92,8 @@ export class Gpu {
   readonly pool: BufferPool;
 
   readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #kernelNames = new WeakMap<GPUComputePipeline, string>();
+  #profiler: DispatchProfiler | null = null;
   readonly #sourceIds = new Map<string, number>();
   readonly #objectIds = new WeakMap<object, number>();
   #nextObjectId = 1;
@@ -99,6 +107,8 @@ export class Gpu {
   #lost: string | null = null;
   /** Dispatches recorded since creation (for tests and benchmarks). */
   dispatchCount = 0;
+  /** Queue submits since creation (for benchmarks). */
+  submitCount = 0;
 
   private constructor(device: GPUDevice, summary: AdapterSummary) {
     this.device = device;
@@ -179,12 +189,15 @@ export class Gpu {
     const key = `${sourceId}|${entryPoint}|${constKey}`;
     let pipeline = this.#pipelines.get(key);
     if (!pipeline) {
-      const module = this.device.createShaderModule({ code: source });
+      const label = kernelName(source);
+      const module = this.device.createShaderModule({ code: source, label });
       pipeline = this.device.createComputePipeline({
+        label,
         layout: "auto",
         compute: { module, entryPoint, constants },
       });
       this.#pipelines.set(key, pipeline);
+      this.#kernelNames.set(pipeline, label);
     }
     return pipeline;
   }
@@ -198,6 +211,7 @@ export class Gpu {
     buffers: readonly Bindable[],
     workgroups: readonly [number, number?, number?],
     params?: DispatchParams,
+    detail = "",
   ): void {
     this.#checkUsable();
     const entries: (GPUBufferBinding | GPUTextureView)[] = [];
@@ -212,11 +226,22 @@ export class Gpu {
       else entries.push(b);
     }
     const bindGroup = this.#bindGroup(pipeline, entries);
-    const pass = this.#computePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = workgroups;
-    if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    if (this.#profiler) {
+      // Profiling: a pass of its own per dispatch, timed at its start and end.
+      this.#endPass();
+      const kernel = this.#kernelNames.get(pipeline) ?? "?";
+      const pass = this.#encoderNow().beginComputePass(this.#profiler.nextPass(kernel, detail));
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+      pass.end();
+    } else {
+      const pass = this.#computePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    }
     this.#pending++;
     this.dispatchCount++;
   }
@@ -266,7 +291,32 @@ export class Gpu {
     if (this.#pending === 0) return;
     this.#pending = 0;
     this.device.queue.submit([encoder.finish()]);
+    this.submitCount++;
     this.#generation++;
+  }
+
+  /**
+   * Starts timing every dispatch (each in a pass of its own, so the work is recorded a
+   * little differently: profile, then measure wall time without it). Needs a device
+   * created with `timestamps: true` on an adapter with `timestamp-query`.
+   */
+  startProfile(): void {
+    if (!this.summary.timestamps) {
+      throw new Error(
+        "profiling needs the timestamp-query feature: create the Gpu with { timestamps: true } on an adapter that has it",
+      );
+    }
+    this.#endPass();
+    this.#profiler = new DispatchProfiler(this.device);
+  }
+
+  /** Stops profiling; resolves to the time of every dispatch since {@linkcode Gpu.startProfile}. */
+  async stopProfile(): Promise<DispatchTiming[]> {
+    const profiler = this.#profiler;
+    if (!profiler) throw new Error("stopProfile: no profile was started");
+    this.#profiler = null;
+    await this.sync();
+    return await profiler.read();
   }
 
   /** Submits and waits until the GPU is idle; throws if any GPU error was reported. */

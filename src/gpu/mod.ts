@@ -9,6 +9,7 @@ export {
   type DispatchParams,
   Gpu,
   grid,
+  kernelName,
   MAX_WORKGROUPS_PER_DIM,
   type PipelineOptions,
   type TensorRange,
@@ -21,4 +22,5 @@ export {
   GpuUnavailableError,
 } from "./device.ts";
 export { bucketSize, BufferPool } from "./pool.ts";
+export { DispatchProfiler, type DispatchTiming } from "./profiler.ts";
 export { type DType, shapeSize, Tensor, type TypedArrayFor } from "./tensor.ts";

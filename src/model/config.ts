@@ -222,6 +222,12 @@ export const presets: Readonly<Record<string, ModelConfigInput>> = Object.freeze
    */
   sudoku9Tiny: { ...CPU_MLP, vocabSize: 11, seqLen: 81, dim: 64 },
   /**
+   * 9×9 Sudoku for CPU training (`cli.ts train --task sudoku9`): the sudoku9Tiny shape at
+   * D = 96 with N_sup = 8 (a step costs ~7% more than D = 64 on llvmpipe); the recipe
+   * grows T during the run (depth curriculum).
+   */
+  sudoku9Cpu: { ...CPU_MLP, vocabSize: 11, seqLen: 81, dim: 96, maxSupervisionSteps: 8 },
+  /**
    * 4×4 Sudoku (digits 1–4 → tokens 2–5, vocab 6), sized to train on a CPU adapter in
    * minutes (reaches ≥ 99% exact on unseen puzzles with `cli.ts train --task sudoku4`).
    */

@@ -81,8 +81,11 @@ export interface PredictResult {
   exitSteps: Int32Array;
   /** Halting probability at the exit step. */
   haltProbs: Float32Array;
-  /** Which trajectory gave each answer (0 = the plain one; always 0 without `samples`). */
-  chosenSample: Int32Array;
+  /**
+   * Which trajectory gave each answer (0 = the plain one; all 0 without `samples`).
+   * {@linkcode TinyRecursiveModel.predict} always fills it; other predictors may leave it out.
+   */
+  chosenSample?: Int32Array;
   /** With `trace`: each example's predictions after every step it ran (tokens [L] per step). */
   trace?: Int32Array[][];
 }

@@ -69,7 +69,7 @@ export interface MatmulOptions {
    * Lower split limits than the device's, so tests can exercise chunking with small tensors:
    * the largest binding in bytes, and the texture side in texels (a multiple of 4).
    */
-  splitLimits?: { bindingBytes?: number; textureSide?: number };
+  splitLimits?: { bindingBytes?: number; textureSide?: number; textureKChunk?: number };
 }
 
 /**
@@ -207,7 +207,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, options: MatmulOptions = 
     { a, b, out },
     maxBinding,
     tex ? side : Infinity,
-    tex ? TEXTURE_K_CHUNK : Infinity,
+    tex ? options.splitLimits?.textureKChunk ?? TEXTURE_K_CHUNK : Infinity,
   );
   for (let bi = 0; bi < batch; bi++) {
     for (let i0 = 0; i0 < m; i0 += mc) {
@@ -363,11 +363,17 @@ function storageDispatch(
     const t = big ? REGISTER_BIG : REGISTER_SMALL;
     const source = expandTemplate(registerSource, { r: t.TM, j: t.TN });
     const pipeline = gpu.pipeline(source, { constants: { ...t } });
-    gpu.dispatch(pipeline, bindings, [
-      Math.ceil(n / (t.WX * t.TN)),
-      Math.ceil(m / (t.WY * t.TM)),
-      cBatches,
-    ], params);
+    gpu.dispatch(
+      pipeline,
+      bindings,
+      [
+        Math.ceil(n / (t.WX * t.TN)),
+        Math.ceil(m / (t.WY * t.TM)),
+        cBatches,
+      ],
+      params,
+      `${m}x${n}x${k}`,
+    );
   } else {
     const t = TILED_TILE;
     const pipeline = gpu.pipeline(tiledSource, { constants: { ...t } });
@@ -454,7 +460,7 @@ function textureProduct(
   ], {
     u32: [s.m, n, k4, bc.offset, s.beta !== 0 ? 1 : 0, 0, 0, 0],
     f32: [s.alpha, s.beta],
-  });
+  }, `${s.m}x${n}x${s.k}`);
 }
 
 /**
@@ -485,10 +491,16 @@ function packOperand(
     // K is the slow axis: copy the rows of K as they are, then turn 4×4 blocks around.
     const raw = scratchTexture(gpu, `raw${role}`, v.rows / 4, v.k);
     gpu.copyToTexture(t, v.first * 4, v.ks * 4, raw.texture, v.rows / 4, v.k);
-    gpu.dispatch(gpu.pipeline(transposePackSource), [raw.view, dst.view], [
-      Math.ceil(v.rows / 32),
-      Math.ceil(k4 / 8),
-    ], { u32: [v.rows / 4, k4] });
+    gpu.dispatch(
+      gpu.pipeline(transposePackSource),
+      [raw.view, dst.view],
+      [
+        Math.ceil(v.rows / 32),
+        Math.ceil(k4 / 8),
+      ],
+      { u32: [v.rows / 4, k4] },
+      `${v.rows}x${v.k}`,
+    );
     return;
   }
   const bound = bindSpan(t, v.first, span, maxBinding);
@@ -502,6 +514,7 @@ function packOperand(
     {
       u32: [v.rows, v.k, bound.offset, v.rs, v.ks, k4, v.rows, rowsFirst ? 1 : 0],
     },
+    `${v.rows}x${v.k}`,
   );
 }
 

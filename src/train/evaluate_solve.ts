@@ -110,7 +110,7 @@ export async function evaluateSettings(
         }
         if (all) exact++;
         steps += r.exitSteps[b];
-        if (r.chosenSample[b] !== 0) sampled++;
+        if ((r.chosenSample?.[b] ?? 0) !== 0) sampled++;
       }
       options.onProgress?.(index, start + B, total);
     }

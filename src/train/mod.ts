@@ -13,6 +13,7 @@ export * from "./loss.ts";
 export * from "./data.ts";
 export * from "./evaluate.ts";
 export * from "./evaluate_solve.ts";
+export * from "./profile.ts";
 export * from "./maze_metrics.ts";
 export * from "./state.ts";
 export * from "./recipes.ts";
