@@ -16,6 +16,9 @@ const LAYOUTS = [
   { name: "channel", outer: 13, hidden: 11, inner: 1, shape: [13, 22] },
   // Token SwiGLU on [B, 2I, D] (the MLP-mixer's transposed sequence MLP).
   { name: "token", outer: 3, hidden: 7, inner: 5, shape: [3, 14, 5] },
+  // Halves of whole vec4s take the vec4 kernels (every TRM shape does).
+  { name: "channel vec4", outer: 13, hidden: 12, inner: 1, shape: [13, 24] },
+  { name: "token vec4", outer: 3, hidden: 6, inner: 6, shape: [3, 12, 6] },
 ];
 
 for (const { name, outer, hidden, inner, shape } of LAYOUTS) {

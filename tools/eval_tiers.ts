@@ -23,7 +23,7 @@ import {
   type SudokuDifficulty,
 } from "../src/puzzles/sudoku_generate.ts";
 import { boxShape, canTranspose, encodeSudoku, type SudokuSize } from "../src/puzzles/mod.ts";
-import { generatePool } from "../src/train/data.ts";
+import { cachedPool } from "../src/cli/pool_cache.ts";
 import { sudokuFingerprint9 } from "../src/puzzles/sudoku_fingerprint.ts";
 import { formatPuzzleCsv, type PuzzleRecord, sudokuRecord } from "../src/data/csv.ts";
 
@@ -128,7 +128,7 @@ function canonical(cells: ArrayLike<number>): string {
   return best.join("");
 }
 
-const pool = generatePool(task, {
+const pool = await cachedPool(task, {
   count: Number(values.pool),
   seed: deriveSeed(Number(values["train-seed"]), POOL_SALT),
 });

@@ -33,7 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import("./eval.ts"),
   },
   info: { summary: "show the WebGPU adapter, backend and limits", load: () => import("./info.ts") },
-  bench: { summary: "benchmark kernels (matmul, attention)", load: () => import("./bench.ts") },
+  bench: {
+    summary: "benchmarks: matmul, attention, model, halting, step (a training step by kernel)",
+    load: () => import("./bench.ts"),
+  },
   generate: {
     summary: "generate puzzles (sudoku4|sudoku6|sudoku9|maze) as CSV",
     load: () => import("./generate.ts"),

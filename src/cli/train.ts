@@ -29,6 +29,7 @@ import { parseTierSchedule, tieredRowPicker, type TierPhase } from "../train/tie
 import { SUDOKU_DIFFICULTIES } from "../puzzles/sudoku_generate.ts";
 import { mazePathCounter, type MazePathRates } from "../train/maze_metrics.ts";
 import { taskRecipe } from "../train/recipes.ts";
+import { cachedPool } from "./pool_cache.ts";
 import { encodeEmaModel, encodeTrainingState, restoreTraining } from "../train/state.ts";
 import { type SlotMetrics, type TrainerSettings, TRMTrainer } from "../train/trainer.ts";
 import { UsageError } from "./main.ts";
@@ -476,7 +477,7 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       ? await readOfficialSplit((p) => Deno.readFile(p), info.data, "train")
       : recordsToDataset(parsePuzzleCsv(await Deno.readTextFile(info.data)), { task: info.task });
   } else {
-    pool = generatePool(info.task, {
+    pool = await cachedPool(info.task, {
       count: info.poolSize,
       seed: deriveSeed(info.seed, POOL_SALT),
       mazeSize: info.mazeSize,

@@ -10,6 +10,8 @@ import type { Gpu, Tensor } from "../gpu/gpu.ts";
 import { grid } from "../gpu/gpu.ts";
 import forwardSrc from "../../kernels/swiglu_forward.wgsl" with { type: "text" };
 import backwardSrc from "../../kernels/swiglu_backward.wgsl" with { type: "text" };
+import forwardVec4Src from "../../kernels/swiglu_forward_vec4.wgsl" with { type: "text" };
+import backwardVec4Src from "../../kernels/swiglu_backward_vec4.wgsl" with { type: "text" };
 
 /** Layout of the fused tensor: `gu` is viewed as `[outer, 2, hidden, inner]`. */
 export interface SwigluOptions {
@@ -57,7 +59,14 @@ export function swiglu(gpu: Gpu, gu: Tensor, options: SwigluOptions): Tensor {
   const s = gpu.empty(outputShape(gu, options));
   if (n > 0) {
     const half = options.hidden * options.inner;
-    gpu.dispatch(gpu.pipeline(forwardSrc), [gu, s], grid(Math.ceil(n / WG)), { u32: [n, half] });
+    // Halves of whole vec4s (every TRM shape): four elements an invocation.
+    const w = half % 4 === 0 ? 4 : 1;
+    gpu.dispatch(
+      gpu.pipeline(w === 4 ? forwardVec4Src : forwardSrc),
+      [gu, s],
+      grid(Math.ceil(n / w / WG)),
+      { u32: [n / w, half / w] },
+    );
   }
   return s;
 }
@@ -69,9 +78,13 @@ export function swigluBackward(gpu: Gpu, gu: Tensor, ds: Tensor, options: Swiglu
   const dgu = gpu.empty(gu.shape);
   if (n > 0) {
     const half = options.hidden * options.inner;
-    gpu.dispatch(gpu.pipeline(backwardSrc), [gu, ds, dgu], grid(Math.ceil(n / WG)), {
-      u32: [n, half],
-    });
+    const w = half % 4 === 0 ? 4 : 1;
+    gpu.dispatch(
+      gpu.pipeline(w === 4 ? backwardVec4Src : backwardSrc),
+      [gu, ds, dgu],
+      grid(Math.ceil(n / w / WG)),
+      { u32: [n / w, half / w] },
+    );
   }
   return dgu;
 }
