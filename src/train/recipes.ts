@@ -115,8 +115,8 @@ const RECIPES: Record<PuzzleTask, TaskRecipe> = {
     ],
     curriculum: [
       { from: 0, tCycles: 1 },
-      { from: 2500, tCycles: 2 },
-      { from: 5000, tCycles: 3 },
+      { from: 1500, tCycles: 2 },
+      { from: 3500, tCycles: 3 },
     ],
   },
   maze: { ...OFFICIAL_RECIPE, preset: "maze", steps: 50000, evalCount: 200 },
