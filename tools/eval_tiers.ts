@@ -2,8 +2,9 @@
  * Per-tier accuracy of a Sudoku model on generated puzzles it never saw, for the model
  * cards: `deno run -A tools/eval_tiers.ts --model models/sudoku4.safetensors --task sudoku4
  * --train-seed 1 [--count 500] [--seed 7001] [--pool 2000] [--steps N[,N…]] [--out-dir D]
- * [--json]`. `--out-dir` writes each tier's scored puzzles as a CSV (`<task>_<tier>.csv`)
- * that `cli.ts eval --data` scores to the same figure.
+ * [--json] [--write-only]`. `--out-dir` writes each tier's scored puzzles as a CSV
+ * (`<task>_<tier>.csv`) that `cli.ts eval --data` scores to the same figure; `--write-only`
+ * writes them without scoring (for `cli.ts eval` with other inference settings).
  *
  * "Never saw" is checked, not assumed: the training pool of `cli.ts train --task T --seed S`
  * is regenerated, and every test puzzle equivalent to a pool puzzle under the training
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "7001" },
     json: { type: "boolean", default: false },
     "keep-seen": { type: "boolean", default: false },
+    "write-only": { type: "boolean", default: false },
     steps: { type: "string" },
     "out-dir": { type: "string" },
   },
@@ -185,6 +187,14 @@ for (const [tierIndex, tier] of SUDOKU_DIFFICULTIES.entries()) {
       `${task} ${
         tier.padEnd(8)
       } no puzzle outside the training pool's symmetry classes in ${dropped} draws (rerun with --keep-seen to score them anyway)`,
+    );
+    continue;
+  }
+  if (values["write-only"]) {
+    // Only the unseen sets (for `cli.ts eval --data` with any inference setting).
+    report(
+      { task, tier, puzzles: count, droppedAsSeen: dropped },
+      `${task} ${tier.padEnd(8)} ${count} unseen puzzles written (${dropped} dropped as seen)`,
     );
     continue;
   }
