@@ -458,6 +458,14 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
   }
 
   const config = trainer.config;
+  if (info.tiers && info.task === "maze") {
+    throw new UsageError("--tiers applies to Sudoku (mazes have no difficulty tiers)");
+  }
+  if (info.tiers && info.data) {
+    throw new UsageError(
+      "--tiers needs the generated training pool (its puzzles carry their tier), not --data",
+    );
+  }
   const evalPool = info.evalCount > 0
     ? generatePool(info.task, {
       count: info.evalCount,
@@ -491,9 +499,6 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
           : "choose a matching --preset"
       })`,
     );
-  }
-  if (info.tiers && info.task === "maze") {
-    throw new UsageError("--tiers applies to Sudoku (mazes have no difficulty tiers)");
   }
   const poolTiers = (pool as { tiers?: Uint8Array }).tiers;
   if (info.tiers && !poolTiers) {
