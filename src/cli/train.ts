@@ -181,33 +181,25 @@ function num(values: Values, name: string, min: number, max = Infinity): number 
   return v;
 }
 
-function curriculumOption(values: Values): CurriculumPhase[] | undefined {
-  const text = values.curriculum;
+/**
+ * A JSON schedule option (--curriculum, --tiers), validated by `parse`; undefined when
+ * absent, a one-line UsageError when it is not JSON or does not validate.
+ */
+function scheduleOption<T>(
+  values: Values,
+  name: "curriculum" | "tiers",
+  parse: (value: unknown) => T,
+): T | undefined {
+  const text = values[name];
   if (text === undefined) return undefined;
   let parsed;
   try {
     parsed = JSON.parse(text as string);
   } catch (e) {
-    throw new UsageError(`--curriculum must be a JSON array of phases (${(e as Error).message})`);
+    throw new UsageError(`--${name} must be a JSON array of phases (${(e as Error).message})`);
   }
   try {
-    return parseCurriculum(parsed);
-  } catch (e) {
-    throw new UsageError(`--${(e as Error).message}`);
-  }
-}
-
-function tiersOption(values: Values): TierPhase[] | undefined {
-  const text = values.tiers;
-  if (text === undefined) return undefined;
-  let parsed;
-  try {
-    parsed = JSON.parse(text as string);
-  } catch (e) {
-    throw new UsageError(`--tiers must be a JSON array of phases (${(e as Error).message})`);
-  }
-  try {
-    return parseTierSchedule(parsed);
+    return parse(parsed);
   } catch (e) {
     throw new UsageError(`--${(e as Error).message}`);
   }
@@ -352,8 +344,8 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     info.evalEvery = int(values, "eval-every", 0) ?? info.evalEvery;
     info.logEvery = int(values, "log-every", 1) ?? info.logEvery;
     info.checkpointEvery = int(values, "checkpoint-every", 1) ?? info.checkpointEvery;
-    info.curriculum = curriculumOption(values) ?? info.curriculum;
-    info.tiers = tiersOption(values) ?? info.tiers;
+    info.curriculum = scheduleOption(values, "curriculum", parseCurriculum) ?? info.curriculum;
+    info.tiers = scheduleOption(values, "tiers", parseTierSchedule) ?? info.tiers;
     say(
       { event: "resume", step: trainer.step, checkpoint: checkpointPath },
       `resuming from ${checkpointPath} at step ${trainer.step}`,
@@ -403,8 +395,8 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
       evalEvery: int(values, "eval-every", 0) ?? recipe.evalEvery,
       checkpointEvery: int(values, "checkpoint-every", 1) ?? recipe.checkpointEvery,
       logEvery: int(values, "log-every", 1) ?? recipe.logEvery,
-      curriculum: curriculumOption(values) ?? recipe.curriculum,
-      tiers: tiersOption(values) ?? recipe.tiers,
+      curriculum: scheduleOption(values, "curriculum", parseCurriculum) ?? recipe.curriculum,
+      tiers: scheduleOption(values, "tiers", parseTierSchedule) ?? recipe.tiers,
     };
     const optimizer = (values.optimizer as string | undefined) ?? "adam-atan2";
     if (optimizer !== "adam-atan2" && optimizer !== "adamw") {
