@@ -107,3 +107,36 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+/**
+ * The PyTorch parity rule: max |actual − expected| ≤ `tolerance` × max |expected| (the scale
+ * is floored at 1e-6 for all-zero tensors). Returns the worst error and the scale; throws
+ * naming the worst element when it is outside.
+ */
+export function assertParity(
+  label: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+): { worst: number; scale: number } {
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
+  }
+  let scale = 1e-6, worst = 0, at = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) {
+    const e = Math.abs(actual[i] - expected[i]);
+    if (!(e <= worst)) {
+      worst = e;
+      at = i;
+    }
+  }
+  if (!(worst <= tolerance * scale)) {
+    throw new Error(
+      `${label}: max abs error ${worst} at ${at} (ours ${actual[at]}, reference ${
+        expected[at]
+      }) exceeds ${tolerance} × ${scale}`,
+    );
+  }
+  return { worst, scale };
+}

@@ -13,7 +13,7 @@
 import { parseSafetensors } from "../src/model/safetensors.ts";
 import { TinyRecursiveModel } from "../src/model/model.ts";
 import { crossEntropy, haltLoss } from "../src/ops/loss.ts";
-import { testGpu } from "./_helpers.ts";
+import { assertParity, testGpu } from "./_helpers.ts";
 
 const RELATIVE_TOLERANCE = 1e-4;
 
@@ -23,26 +23,8 @@ function compare(
   expected: ArrayLike<number>,
   report: string[],
 ) {
-  if (actual.length !== expected.length) {
-    throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
-  }
-  let scale = 1e-6, worst = 0, at = 0; // floor only for all-zero tensors
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) {
-    const e = Math.abs(actual[i] - expected[i]);
-    if (!(e <= worst)) {
-      worst = e;
-      at = i;
-    }
-  }
+  const { worst, scale } = assertParity(label, actual, expected, RELATIVE_TOLERANCE);
   report.push(`${label}: max abs err ${worst.toExponential(2)} (scale ${scale.toPrecision(3)})`);
-  if (!(worst <= RELATIVE_TOLERANCE * scale)) {
-    throw new Error(
-      `${label}: max abs error ${worst} at ${at} (ours ${actual[at]}, reference ${
-        expected[at]
-      }) exceeds ${RELATIVE_TOLERANCE} × ${scale}`,
-    );
-  }
 }
 
 async function runParity(file: string) {

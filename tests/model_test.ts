@@ -101,24 +101,31 @@ Deno.test("checkpoints: truncated, corrupt and mismatched files are refused with
   assert.throws(() => decodeCheckpoint(encodeCheckpoint(config, nan)), /non-finite/);
 });
 
+/**
+ * A tiny model whose halting head splits a batch of 5: a large q_head bias makes some
+ * examples halt at once, and a threshold between the examples' first-step probabilities
+ * lets the others run on, so the compaction path runs.
+ */
+async function splitHaltingModel() {
+  const gpu = await testGpu();
+  const model = await TinyRecursiveModel.create(tiny, { gpu, seed: 11 });
+  const values = await model.readValues();
+  const qw = values.get("inner.q_head.weight")!;
+  for (let i = 0; i < qw.length; i++) qw[i] = ((i * 7919) % 13 - 6) / 4;
+  values.get("inner.q_head.bias")!.set([0.2, 0]);
+  model.writeValues(values);
+  const batch = 5;
+  const inputs = randomInts(batch * 9, 8, 5).map((v) => v + 1);
+  const probe = await model.forwardWithDeepSupervision(inputs, 1);
+  const probs = [...probe.haltProbs[0]].sort();
+  return { model, batch, inputs, probe, threshold: (probs[1] + probs[2]) / 2 };
+}
+
 Deno.test({
   ...opts,
   name: "predict: halted examples leave the batch and each result equals the example run alone",
   fn: async () => {
-    const gpu = await testGpu();
-    // A large q_head bias makes some examples halt at once; a threshold between the
-    // examples' probabilities splits the batch so the compaction path runs.
-    const model = await TinyRecursiveModel.create(tiny, { gpu, seed: 11 });
-    const values = await model.readValues();
-    const qw = values.get("inner.q_head.weight")!;
-    for (let i = 0; i < qw.length; i++) qw[i] = ((i * 7919) % 13 - 6) / 4;
-    values.get("inner.q_head.bias")!.set([0.2, 0]);
-    model.writeValues(values);
-    const batch = 5;
-    const inputs = randomInts(batch * 9, 8, 5).map((v) => v + 1);
-    const probe = await model.forwardWithDeepSupervision(inputs, 1);
-    const probs = [...probe.haltProbs[0]].sort();
-    const threshold = (probs[1] + probs[2]) / 2;
+    const { model, batch, inputs, threshold } = await splitHaltingModel();
     const together = await model.predict(inputs, {
       maxRefinementSteps: 4,
       haltThreshold: threshold,
@@ -146,18 +153,7 @@ Deno.test({
   name:
     "predict with samples: noise 0 is plain prediction; answers follow the puzzle, not the batch",
   fn: async () => {
-    const gpu = await testGpu();
-    const model = await TinyRecursiveModel.create(tiny, { gpu, seed: 11 });
-    const values = await model.readValues();
-    const qw = values.get("inner.q_head.weight")!;
-    for (let i = 0; i < qw.length; i++) qw[i] = ((i * 7919) % 13 - 6) / 4;
-    values.get("inner.q_head.bias")!.set([0.2, 0]);
-    model.writeValues(values);
-    const batch = 5;
-    const inputs = randomInts(batch * 9, 8, 5).map((v) => v + 1);
-    const probe = await model.forwardWithDeepSupervision(inputs, 1);
-    const probs = [...probe.haltProbs[0]].sort();
-    const threshold = (probs[1] + probs[2]) / 2;
+    const { model, batch, inputs, probe, threshold } = await splitHaltingModel();
     const plain = await model.predict(inputs, { maxRefinementSteps: 4, haltThreshold: threshold });
     assert.deepEqual([...plain.chosenSample!], [0, 0, 0, 0, 0]);
     // Noise 0: every trajectory is the plain one, and ties go to trajectory 0.

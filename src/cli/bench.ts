@@ -211,6 +211,16 @@ async function runTorch(
   return results;
 }
 
+/** A positive integer option, or `fallback` when absent; a UsageError names a bad one. */
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) {
+    throw new UsageError(`--${name} must be an integer ≥ 1, got "${text}"`);
+  }
+  return v;
+}
+
 /** Runs `bench`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
   let values, positionals;
@@ -249,14 +259,6 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   if (what === "step") {
-    const positive = (name: string, text: string | undefined, fallback: number) => {
-      if (text === undefined) return fallback;
-      const v = Number(text);
-      if (!Number.isInteger(v) || v < 1) {
-        throw new UsageError(`--${name} must be an integer ≥ 1, got "${text}"`);
-      }
-      return v;
-    };
     await benchStep({
       presets: values.preset ?? ["sudoku6", "sudoku9Tiny", "sudoku9Small"],
       batch: positive("batch", values.batch, 64),
@@ -267,14 +269,6 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (what === "model" || what === "halting") {
-    const positive = (name: string, text: string | undefined, fallback: number) => {
-      if (text === undefined) return fallback;
-      const v = Number(text);
-      if (!Number.isInteger(v) || v < 1) {
-        throw new UsageError(`--${name} must be an integer ≥ 1, got "${text}"`);
-      }
-      return v;
-    };
     const options = {
       presets: values.preset ?? ["sudokuMlp", "sudokuAttention"],
       batch: positive("batch", values.batch, what === "model" ? 64 : 16),

@@ -30,11 +30,6 @@ export class DispatchProfiler {
     this.#device = device;
   }
 
-  /** Dispatches recorded so far. */
-  get count(): number {
-    return this.#records.length;
-  }
-
   /** The pass descriptor that times the next dispatch. */
   nextPass(kernel: string, detail: string): GPUComputePassDescriptor {
     const index = this.#records.length;

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { RecursionChange } from "../model/model.ts";
+import { parsePhases, phaseList } from "./phases.ts";
 
 /** One phase: from optimizer step `from` on (the steps after `from` have run), these counts. */
 export interface CurriculumPhase {
@@ -28,10 +29,7 @@ const PhaseSchema = z.object({
   maxSupervisionSteps: z.number().int().min(1).max(256).optional(),
 }).strict();
 
-const CurriculumSchema = z.array(PhaseSchema).min(1).refine(
-  (phases) => phases.every((p, i) => i === 0 || p.from > phases[i - 1].from),
-  { message: "phases must be in increasing order of `from`" },
-);
+const CurriculumSchema = phaseList(PhaseSchema, false);
 
 /**
  * Validates a curriculum (e.g. parsed from `--curriculum` JSON); throws a RangeError with
@@ -43,15 +41,12 @@ const CurriculumSchema = z.array(PhaseSchema).min(1).refine(
  * ```
  */
 export function parseCurriculum(value: unknown): CurriculumPhase[] {
-  const r = CurriculumSchema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new RangeError(
-      `curriculum${i.path.length ? `[${i.path.join("].")}` : ""}: ${i.message}` +
-        ` (expected e.g. [{"from":0,"tCycles":1},{"from":2000,"tCycles":2,"nRecursions":3}])`,
-    );
-  }
-  return r.data;
+  return parsePhases(
+    CurriculumSchema,
+    value,
+    "curriculum",
+    '[{"from":0,"tCycles":1},{"from":2000,"tCycles":2,"nRecursions":3}]',
+  );
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { Rng } from "../puzzles/rng.ts";
+import { parsePhases, phaseList } from "./phases.ts";
 import { SUDOKU_DIFFICULTIES, type SudokuDifficulty } from "../puzzles/sudoku_generate.ts";
 
 /** One phase: from optimizer step `from` on, tiers drawn in proportion to their weights. */
@@ -25,11 +26,7 @@ const PhaseSchema = z.object({
   { message: "a phase needs a positive weight for some tier" },
 );
 
-const ScheduleSchema = z.array(PhaseSchema).min(1).refine(
-  (phases) =>
-    phases[0].from === 0 && phases.every((p, i) => i === 0 || p.from > phases[i - 1].from),
-  { message: "phases start at from 0 and go in increasing order of `from`" },
-);
+const ScheduleSchema = phaseList(PhaseSchema, true);
 
 /**
  * Validates a tier schedule (e.g. `--tiers` JSON); a RangeError names the problem.
@@ -40,15 +37,12 @@ const ScheduleSchema = z.array(PhaseSchema).min(1).refine(
  * ```
  */
 export function parseTierSchedule(value: unknown): TierPhase[] {
-  const r = ScheduleSchema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new RangeError(
-      `tiers${i.path.length ? `[${i.path.join("].")}` : ""}: ${i.message}` +
-        ` (expected e.g. [{"from":0,"easy":1,"medium":1},{"from":3000,"easy":1,"hard":1}])`,
-    );
-  }
-  return r.data as TierPhase[];
+  return parsePhases(
+    ScheduleSchema,
+    value,
+    "tiers",
+    '[{"from":0,"easy":1,"medium":1},{"from":3000,"easy":1,"hard":1}]',
+  ) as TierPhase[];
 }
 
 /** The phase in force at 0-based optimizer step index `step` (the last with from ≤ step). */
