@@ -3,24 +3,38 @@
  *
  * Serves the shipped models (`models/index.json`); `TRM_MODEL=a.safetensors,b.safetensors`
  * adds checkpoints (they win for their puzzle size). Limits come from `TRM_MAX_BATCH`,
- * `TRM_BATCH_WINDOW_MS`, `TRM_MAX_BODY_BYTES`, … (see src/server/env.ts). Routes:
+ * `TRM_BATCH_WINDOW_MS`, `TRM_MAX_BODY_BYTES`, `TRM_MAX_QUEUED_COST`, `TRM_DEADLINE_MS`,
+ * `TRM_BODY_TIMEOUT_MS`, … (see src/server/env.ts); a bad value stops the server at start
+ * with a one-line error. Routes:
  * `POST /v1/solve`, `GET /v1/models`, `GET /healthz`, `GET /openapi.json`, `GET /`.
  *
  * @module
  */
-import { readFileOrNull, SHIPPED_INDEX } from "./src/cli/solve.ts";
+import { readFileOrNull, SHIPPED_INDEX } from "./src/host/files.ts";
 import { createApp } from "./src/server/app.ts";
 import { limitsFromEnv } from "./src/server/env.ts";
 import { openRegistry } from "./src/solve/registry.ts";
 
-const extra = (Deno.env.get("TRM_MODEL") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-
-const registry = await openRegistry({
-  readFile: readFileOrNull,
-  indexUrl: SHIPPED_INDEX,
-  modelFiles: extra.map((file) => new URL(file, `file://${Deno.cwd()}/`)),
-  missingHint: "start the server with TRM_MODEL=FILE",
-});
+/** Builds the app from the environment; a bad setting or model is one line and exit 1. */
+async function appFromEnv() {
+  try {
+    const limits = limitsFromEnv(Deno.env.toObject());
+    const extra = (Deno.env.get("TRM_MODEL") ?? "").split(",").map((s) => s.trim()).filter(
+      Boolean,
+    );
+    const registry = await openRegistry({
+      readFile: readFileOrNull,
+      indexUrl: SHIPPED_INDEX,
+      modelFiles: extra.map((file) => new URL(file, `file://${Deno.cwd()}/`)),
+      missingHint: "start the server with TRM_MODEL=FILE",
+    });
+    return createApp({ registry, limits });
+  } catch (error) {
+    console.error(`error: ${(error as Error)?.message?.split("\n")[0] ?? error}`);
+    if (Deno.env.get("TRM_DEBUG")) console.error(error);
+    Deno.exit(1);
+  }
+}
 
 /** The app `deno serve` runs. */
-export default createApp({ registry, limits: limitsFromEnv(Deno.env.toObject()) });
+export default await appFromEnv();

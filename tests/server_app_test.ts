@@ -437,14 +437,188 @@ Deno.test({
   },
 });
 
-Deno.test("limitsFromEnv reads TRM_* variables and names a bad one", () => {
+Deno.test("limitsFromEnv reads TRM_* variables and names a bad or unbounded one", () => {
   const l = limitsFromEnv({ TRM_MAX_BATCH: "128", TRM_BATCH_WINDOW_MS: "0" });
   assertEquals([l.maxBatch, l.batchWindowMs, l.maxSteps], [128, 0, 64], "limits");
-  let message = "";
-  try {
-    limitsFromEnv({ TRM_MAX_BODY_BYTES: "lots" });
-  } catch (e) {
-    message = (e as Error).message;
-  }
-  assertEquals(message, 'TRM_MAX_BODY_BYTES must be an integer ≥ 1, got "lots"', "message");
+  const message = (env: Record<string, string>) => {
+    try {
+      limitsFromEnv(env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "accepted";
+  };
+  assertEquals(
+    message({ TRM_MAX_BODY_BYTES: "lots" }),
+    'TRM_MAX_BODY_BYTES must be an integer in 1..1073741824, got "lots"',
+    "not a number",
+  );
+  assertEquals(
+    message({ TRM_MAX_BODY_BYTES: "1e99" }),
+    'TRM_MAX_BODY_BYTES must be an integer in 1..1073741824, got "1e99"',
+    "no unbounded limit",
+  );
+  assertEquals(message({ TRM_MAX_BATCH: "abc" }).split(" must")[0], "TRM_MAX_BATCH", "names it");
+  assertEquals(message({ TRM_DEADLINE_MS: "2.5" }).split(" must")[0], "TRM_DEADLINE_MS", "integer");
+});
+
+Deno.test({
+  name:
+    "cost admission: over the remaining budget is 503 with Retry-After, nothing queued; over the whole budget is 413",
+  ...opts,
+  fn: async () => {
+    const { model, calls } = scripted(80);
+    // 4×4 at maxSteps 4: 64 cell-steps a puzzle; the budget holds three.
+    const app = createApp({
+      registry: ModelRegistry.fromModels([{ model }]),
+      limits: { batchWindowMs: 1, maxQueuedCost: 192 },
+    });
+    const first = post(app, { puzzles: [P4, P4B, P4], maxSteps: 4 });
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(app.batcherStats().queuedCost, 192, "the first request's cost is in");
+    const busy = await post(app, { puzzles: [P4], maxSteps: 4 });
+    assertEquals(busy.status, 503, "busy");
+    assert(Number(busy.headers.get("retry-after")) >= 1, "Retry-After in seconds");
+    await expectError(
+      busy,
+      503,
+      /^the server is busy \(192 cell-steps of work queued, limit 192\)/,
+    );
+    assertEquals(app.batcherStats().items + app.batcherStats().queued, 3, "nothing of it queued");
+    // Cheaper steps fit once the first is done.
+    assertEquals((await first).status, 200, "first");
+    await expectError(
+      await post(app, { puzzles: [P4, P4, P4, P4], maxSteps: 4 }),
+      413,
+      /^the request costs 256 cell-steps .* more than the server's limit of 192; send fewer puzzles/,
+    );
+    assertEquals((await post(app, { puzzles: [P4, P4, P4, P4], maxSteps: 3 })).status, 200, "fits");
+    assertEquals(calls.length, 2, "two batches ran");
+  },
+});
+
+Deno.test({
+  name: "deadline: a request past TRM_DEADLINE_MS gets 503 and its queued puzzles are dropped",
+  ...opts,
+  fn: async () => {
+    const { model, calls } = scripted(100);
+    const app = createApp({
+      registry: ModelRegistry.fromModels([{ model }]),
+      limits: { batchWindowMs: 1, maxBatch: 1, deadlineMs: 50 },
+    });
+    const t0 = performance.now();
+    const res = await post(app, { puzzles: [P4, P4B, P4], maxSteps: 2 });
+    const ms = performance.now() - t0;
+    await expectError(res, 503, /^the request ran past its deadline of 50 ms \(TRM_DEADLINE_MS\)/);
+    assert(ms < 95, `answered at the deadline, not after the batch (${ms.toFixed(0)} ms)`);
+    await new Promise((r) => setTimeout(r, 250));
+    assertEquals(calls, [1], "only the puzzle already running was computed");
+    const stats = app.batcherStats();
+    assertEquals(
+      [stats.dropped, stats.queued, stats.queuedCost],
+      [2, 0, 0],
+      "dropped, nothing left",
+    );
+  },
+});
+
+Deno.test({
+  name: "a client that hangs up: its queued puzzles are never computed (in-process and over TCP)",
+  ...opts,
+  fn: async () => {
+    const { model, calls } = scripted(60);
+    const app = createApp({
+      registry: ModelRegistry.fromModels([{ model }]),
+      limits: { batchWindowMs: 1, maxBatch: 1 },
+    });
+    const body = JSON.stringify({ puzzles: [P4, P4B, P4, P4B], maxSteps: 2 });
+    const gone = new AbortController();
+    const req = new Request("http://x/v1/solve", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+      signal: gone.signal,
+    });
+    const pending = Promise.resolve(app.request(req));
+    await new Promise((r) => setTimeout(r, 20));
+    gone.abort();
+    await pending.catch(() => {});
+    await new Promise((r) => setTimeout(r, 150));
+    assertEquals(calls.length, 1, "only the running puzzle");
+    assertEquals(app.batcherStats().dropped, 3, "three dropped");
+
+    // The same over a real connection: Deno aborts request.signal when the client leaves.
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
+    try {
+      const url = `http://127.0.0.1:${server.addr.port}/v1/solve`;
+      const client = new AbortController();
+      const fetching = fetch(url, { method: "POST", body, signal: client.signal }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 30));
+      client.abort();
+      await fetching;
+      await new Promise((r) => setTimeout(r, 200));
+      assertEquals(calls.length, 2, "again only the running puzzle was computed");
+      assertEquals(app.batcherStats().dropped, 6, "three more dropped");
+      // An idle server answers a small request at once afterwards.
+      const res = await fetch(url, { method: "POST", body: JSON.stringify({ puzzle: P4 }) });
+      assertEquals(res.status, 200, "still serving");
+      await res.body?.cancel();
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a body that stalls gets 408 after TRM_BODY_TIMEOUT_MS; a client leaving mid-body logs one line",
+  ...opts,
+  fn: async () => {
+    const { model } = scripted(0);
+    const app = createApp({
+      registry: ModelRegistry.fromModels([{ model }]),
+      limits: { batchWindowMs: 1, bodyTimeoutMs: 100 },
+    });
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
+    const warnings: string[] = [];
+    const warn = console.warn, error = console.error;
+    console.warn = (...a: unknown[]) => warnings.push(a.join(" "));
+    console.error = (...a: unknown[]) => warnings.push(a.join(" "));
+    try {
+      // Raw TCP: fetch would not read the answer before it has sent the whole body.
+      const send = async (head: string, body: string) => {
+        const conn = await Deno.connect({ port: server.addr.port, hostname: "127.0.0.1" });
+        await conn.write(new TextEncoder().encode(
+          `POST /v1/solve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n\r\n${body}`,
+        ));
+        return conn;
+      };
+      for (const head of ["Content-Length: 500", "Transfer-Encoding: chunked"]) {
+        const body = head.includes("chunked") ? 'a\r\n{"puzzle":\r\n' : '{"puzzle":';
+        const stalled = await send(head, body);
+        const t0 = performance.now();
+        const buf = new Uint8Array(4096);
+        const n = await stalled.read(buf);
+        const reply = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+        assert(reply.startsWith("HTTP/1.1 408"), `${head}: ${reply.split("\r\n")[0]}`);
+        assert(
+          reply.includes("the request body did not arrive within 100 ms (TRM_BODY_TIMEOUT_MS)"),
+          "message",
+        );
+        assert(performance.now() - t0 < 2000, "at the timeout");
+        stalled.close();
+        // A client that sends half a body and closes.
+        const leaving = await send(head, body);
+        await new Promise((r) => setTimeout(r, 30));
+        leaving.close();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert(warnings.length <= 2, `one log line per departure: ${JSON.stringify(warnings)}`);
+      assert(warnings.every((w) => !w.includes("\n    at ")), "no stack trace");
+    } finally {
+      console.warn = warn;
+      console.error = error;
+      await server.shutdown();
+    }
+  },
 });

@@ -166,7 +166,7 @@ Deno.test({
     await usageError(["-"], "standard input holds no puzzles", "# only a comment\n");
     await usageError(
       ["-"],
-      "standard input: line 2: wrong length: 15 cells; expected 16 (4×4), 36 (6×6) or 81 (9×9) (and 1 more problem)",
+      "standard input: line 2: wrong length: 15 cells; expected 16 (4×4), 36 (6×6) or 81 (9×9)",
       "1..4..2..1..4..2\n1..4..2..1..4..\nxyz\n",
     );
     await usageError(
@@ -309,5 +309,82 @@ Deno.test({
       lines.map((l) => [l.solution, l.sample, l.confidence]),
       "the same seed gives the same answers",
     );
+  },
+});
+
+Deno.test({
+  name:
+    "solve streams: the first answers print before the end of a slow input; a huge line is one error",
+  ...opts,
+  fn: async () => {
+    await tinyModel();
+    const puzzles = "1..4..2..1..4..2\n.24..41.2.3.....\n";
+    let out = "";
+    let release!: () => void;
+    const rest = new Promise<void>((r) => release = r);
+    let firstSeenBeforeEnd = false;
+    let inputEnded = false;
+    const stdin = new ReadableStream<Uint8Array>({
+      async start(c) {
+        const enc = new TextEncoder();
+        c.enqueue(enc.encode(puzzles.repeat(2))); // one batch of 4
+        await rest; // held back until the first batch's answers are out
+        c.enqueue(enc.encode(puzzles));
+        inputEnded = true;
+        c.close();
+      },
+    });
+    const code = await run([
+      "-",
+      "--model",
+      modelFile,
+      "--json",
+      "--batch",
+      "4",
+      "--max-steps",
+      "1",
+    ], {
+      gpu: await testGpu(),
+      stdin,
+      write: (t) => {
+        out += t;
+        if (!inputEnded && out.split("\n").filter(Boolean).length >= 4) {
+          firstSeenBeforeEnd = true;
+          release();
+        }
+        return Promise.resolve();
+      },
+    });
+    assert(firstSeenBeforeEnd, "the first batch printed while the input was still open");
+    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as SolveJsonLine);
+    assertEquals(lines.map((l) => l.line), [1, 2, 3, 4, 5, 6], "all, in input order");
+    assertEquals(code, lines.every((l) => l.valid) ? 0 : 2, "exit code");
+
+    // A 1 MB line without a newline: one line of error, read no further than the limit.
+    let pulled = 0;
+    const huge = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled += 65536;
+        if (pulled > 64 * 1024 * 1024) return c.close();
+        c.enqueue(new Uint8Array(65536).fill(0x31));
+      },
+    });
+    let message = "";
+    try {
+      await run(["-", "--model", modelFile], {
+        gpu: await testGpu(),
+        stdin: huge,
+        write: () => Promise.resolve(),
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert(
+      /^standard input: line 1 is longer than \d+ characters; a puzzle line is at most/.test(
+        message,
+      ),
+      message,
+    );
+    assert(pulled <= 17 * 1024 * 1024, `read ${pulled} bytes before giving up`);
   },
 });

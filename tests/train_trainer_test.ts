@@ -10,7 +10,7 @@ import { deepSupervisionLoss } from "../src/train/loss.ts";
 import { generatePool, poolSource, sudokuAugment } from "../src/train/data.ts";
 import { decodeTrainingState, encodeTrainingState, restoreTraining } from "../src/train/state.ts";
 import { NonFiniteLossError, type TrainerSettings, TRMTrainer } from "../src/train/trainer.ts";
-import { retargetSchedule } from "../src/cli/train.ts";
+import { retargetSchedule } from "../src/cli/train_flags.ts";
 import { assertClose, randomInts, testGpu } from "./_helpers.ts";
 import { adamRef } from "./reference/train.ts";
 

@@ -13,7 +13,7 @@ import { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { matmul } from "../ops/matmul.ts";
 import { attentionBackward, attentionForward } from "../ops/attention.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./errors.ts";
 import { benchHalting, benchModelForward } from "./bench_model.ts";
 import { benchStep } from "./bench_step.ts";
 

@@ -13,7 +13,7 @@
 import { Gpu } from "../gpu/gpu.ts";
 import { presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./errors.ts";
 
 /** Options both model benchmarks take. */
 export interface ModelBenchOptions {

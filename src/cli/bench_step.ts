@@ -13,7 +13,7 @@ import { TinyRecursiveModel } from "../model/model.ts";
 import { Rng } from "../puzzles/rng.ts";
 import { profileTrainStep } from "../train/profile.ts";
 import { TRMTrainer } from "../train/trainer.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./errors.ts";
 
 /** Options of {@linkcode benchStep}. */
 export interface BenchStepOptions {

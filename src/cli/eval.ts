@@ -16,7 +16,7 @@ import { loadModel } from "../model/checkpoint.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { evaluateSettings, type SolveSetting } from "../train/evaluate_solve.ts";
 import { mazePathCounter } from "../train/maze_metrics.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./errors.ts";
 
 const HELP =
   `Usage: deno run -A cli.ts eval --model MODEL.safetensors --data FILE [--limit N] [--json]

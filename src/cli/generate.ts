@@ -23,7 +23,7 @@ import {
   type SudokuDifficulty,
 } from "../puzzles/sudoku_generate.ts";
 import type { SudokuSize } from "../puzzles/sudoku_grid.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./errors.ts";
 
 const HELP =
   `Usage: deno run -A cli.ts generate --task sudoku4|sudoku6|sudoku9|maze --count N --out FILE [options]

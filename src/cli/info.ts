@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { Gpu } from "../gpu/gpu.ts";
-import { UsageError } from "./main.ts";
+import { UsageError } from "./errors.ts";
 
 const HELP = `Usage: deno run -A cli.ts info [--json]
 

@@ -10,14 +10,9 @@
 /** A CLI command: takes its arguments (after the command name), returns the exit code. */
 export type Command = (args: string[]) => Promise<number>;
 
-/** Thrown by commands for errors the user can fix; printed without a stack trace. */
-export class UsageError extends Error {
-  /** @param message one line saying what is wrong and what to do */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "./errors.ts";
+
+export { UsageError };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   solve: {

@@ -15,7 +15,7 @@ import {
   type SudokuGrid,
   type SudokuSize,
 } from "../puzzles/sudoku_grid.ts";
-import { type ParsedSudoku, parseSudoku } from "../puzzles/sudoku_parse.ts";
+import type { ParsedSudoku } from "../puzzles/sudoku_parse.ts";
 import {
   describeTask,
   entryTask,
@@ -23,16 +23,19 @@ import {
   type ModelEntry,
   type ModelRegistry,
   openRegistry,
-  type ReadFile,
 } from "../solve/registry.ts";
 import { solveSudokus, type SudokuAnswer, sudokuModelMismatch } from "../solve/sudoku.ts";
-import { UsageError } from "./main.ts";
+import { readFileOrNull, SHIPPED_INDEX } from "../host/files.ts";
+import { UsageError } from "./errors.ts";
+import { openInput, puzzleBatches } from "./solve_input.ts";
 
 const HELP = `Usage: deno run -A cli.ts solve FILE|- [options]
 
 Solves the Sudoku puzzles in FILE ("-": standard input) with the shipped model for their
 size (models/index.json), or with --model. Puzzles may be one a line (81/36/16 digits,
-0 or . for blanks), grids (one row a line, | and --+-- allowed), CSV or JSON.
+0 or . for blanks), grids (one row a line, | and --+-- allowed), CSV or JSON. Text input
+streams: answers print batch by batch while the rest is read, and the first bad line stops
+the run with its line number (JSON is read whole, up to 16 MB).
 
 Options:
   --model FILE          use this checkpoint (.safetensors) for every puzzle
@@ -104,43 +107,6 @@ function intOption(
   return v;
 }
 
-/** Reads a file URL (null when missing) or fetches an http(s) one (null on 404). */
-export const readFileOrNull: ReadFile = async (url) => {
-  if (url.protocol === "file:") {
-    try {
-      return await Deno.readFile(url);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null;
-      throw error;
-    }
-  }
-  const response = await fetch(url);
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return null;
-  }
-  if (!response.ok) throw new Error(`cannot fetch ${url.href}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
-};
-
-/** The shipped models' index, next to the project root. */
-export const SHIPPED_INDEX = new URL("../../models/index.json", import.meta.url);
-
-async function readInput(file: string): Promise<string> {
-  if (file === "-") return await new Response(Deno.stdin.readable).text();
-  try {
-    return await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError(`cannot read ${file}: no such file`);
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new UsageError(`cannot read ${file}: it is a directory`);
-    }
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message.split("\n")[0]}`);
-  }
-}
-
 function where(p: ParsedSudoku): string {
   return p.line !== undefined ? `line ${p.line}` : `item ${p.item}`;
 }
@@ -159,8 +125,10 @@ export interface SolveIo {
   indexUrl?: URL;
   /** Writes to standard output. */
   write?: (text: string) => Promise<void>;
-  /** Reads all of standard input (for "-"). */
+  /** Reads all of standard input (for "-"; default: stream Deno.stdin). */
   readStdin?: () => Promise<string>;
+  /** Standard input as a stream (for "-"; wins over readStdin). */
+  stdin?: ReadableStream<Uint8Array>;
 }
 
 /** Runs `solve` with its arguments; returns the exit code. */
@@ -231,17 +199,11 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     }
   }
 
-  const text = file === "-" && io.readStdin ? await io.readStdin() : await readInput(file);
-  const { puzzles, errors } = parseSudoku(text, { size: size as SudokuSize | undefined });
   const label = file === "-" ? "standard input" : file;
-  if (errors.length) {
-    const more = errors.length > 1
-      ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})`
-      : "";
-    throw new UsageError(`${label}: ${errors[0].message}${more}`);
-  }
-  if (puzzles.length === 0) throw new UsageError(`${label} holds no puzzles`);
-
+  const input = file === "-"
+    ? io.stdin ??
+      (io.readStdin ? new Blob([await io.readStdin()]).stream() : Deno.stdin.readable)
+    : await openInput(file);
   const modelUrl = values.model ? new URL(values.model, `file://${Deno.cwd()}/`) : undefined;
   const registry: ModelRegistry = await openRegistry({
     readFile: readFileOrNull,
@@ -252,44 +214,46 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     throw new UsageError((error as Error).message);
   });
 
-  // Resolve every size's model before solving anything, so a missing one fails fast.
-  const sizes = [...new Set(puzzles.map((p) => p.puzzle.size))];
+  // Each size's model, resolved when its first puzzle arrives.
   const models = new Map<SudokuSize, ModelEntry>();
-  for (const s of sizes) {
+  const modelFor = (p: ParsedSudoku): ModelEntry => {
+    const s = p.puzzle.size;
+    const known = models.get(s);
+    if (known) return known;
     const task = { kind: "sudoku" as const, size: s };
+    let entry;
     if (modelUrl) {
-      const entry = registry.entries()[0];
+      entry = registry.entries()[0];
       if (entry.kind !== "sudoku" || entry.size !== s) {
-        const first = puzzles.find((p) => p.puzzle.size === s)!;
         throw new UsageError(
-          `${values.model} solves ${describeTask(entryTask(entry))}; ${where(first)} holds a ${
+          `${values.model} solves ${describeTask(entryTask(entry))}; ${where(p)} holds a ${
             describeTask(task)
           }`,
         );
       }
-      models.set(s, entry);
     } else {
-      const entry = registry.find(task);
+      entry = registry.find(task);
       if (!entry) throw new MissingModelError(task);
-      models.set(s, entry);
     }
-  }
+    models.set(s, entry);
+    return entry;
+  };
 
-  const answers: { parsed: ParsedSudoku; answer: SudokuAnswer; ms: number; model: string }[] =
-    new Array(
-      puzzles.length,
-    );
   const started = performance.now();
-  for (const s of sizes) {
-    const entry = models.get(s)!, name = entry.name;
-    const model = await registry.model(name);
-    const mismatch = sudokuModelMismatch(model.config, s);
-    if (mismatch) throw new UsageError(`model ${name}: ${mismatch}`);
-    const indices = puzzles.flatMap((p, i) => p.puzzle.size === s ? [i] : []);
-    for (let at = 0; at < indices.length; at += batch) {
-      const chunk = indices.slice(at, at + batch);
+  let solvedCount = 0, invalid = 0;
+  for await (const chunk of puzzleBatches(input, { batch, size, label })) {
+    const answers: Answer[] = new Array(chunk.length);
+    const sizes = [...new Set(chunk.map((p) => p.puzzle.size))];
+    // Every size's model before solving any of the batch, so a missing one fails fast.
+    const entries = sizes.map((s) => modelFor(chunk.find((p) => p.puzzle.size === s)!));
+    for (const [k, s] of sizes.entries()) {
+      const entry = entries[k];
+      const model = await registry.model(entry.name);
+      const mismatch = sudokuModelMismatch(model.config, s);
+      if (mismatch) throw new UsageError(`model ${entry.name}: ${mismatch}`);
+      const indices = chunk.flatMap((p, i) => p.puzzle.size === s ? [i] : []);
       const t0 = performance.now();
-      const solved = await solveSudokus(model, chunk.map((i) => puzzles[i].puzzle), {
+      const solved = await solveSudokus(model, indices.map((i) => chunk[i].puzzle), {
         maxSteps: maxSteps ?? entry.solveSteps,
         haltThreshold,
         trace: values.trace ?? false,
@@ -297,69 +261,79 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         noise: noise ?? entry.solveNoise,
         seed,
       });
-      const ms = (performance.now() - t0) / chunk.length;
-      chunk.forEach((i, k) =>
-        answers[i] = { parsed: puzzles[i], answer: solved[k], ms, model: name }
+      const ms = (performance.now() - t0) / indices.length;
+      indices.forEach((i, k) =>
+        answers[i] = { parsed: chunk[i], answer: solved[k], ms, model: entry.name }
       );
     }
+    const out: string[] = [];
+    for (const a of answers) {
+      solvedCount++;
+      if (!a.answer.valid) invalid++;
+      out.push(...(values.json ? [JSON.stringify(jsonLine(a))] : textLines(a, solvedCount)));
+    }
+    await write(out.join("\n") + "\n");
   }
   const totalMs = performance.now() - started;
-
-  let invalid = 0;
-  const out: string[] = [];
-  answers.forEach(({ parsed, answer, ms, model }, i) => {
-    if (!answer.valid) invalid++;
-    if (values.json) {
-      const line: SolveJsonLine = {
-        puzzle: digits(answer.puzzle),
-        solution: digits(answer.solution),
-        valid: answer.valid,
-        steps: answer.steps,
-        ms: Math.round(ms * 100) / 100,
-        halted: answer.halted,
-        confidence: Math.round(answer.haltProb * 1e4) / 1e4,
-        ...(answer.sample ? { sample: answer.sample } : {}),
-        ...(answer.problem ? { problem: answer.problem } : {}),
-        ...(parsed.line !== undefined ? { line: parsed.line } : { item: parsed.item }),
-        model,
-        ...(answer.trace ? { trace: answer.trace.map(digits) } : {}),
-      };
-      out.push(JSON.stringify(line));
-      return;
-    }
-    const verdict = answer.valid ? "valid" : `INVALID: ${answer.problem}`;
-    const stop = answer.halted ? "halted" : "step cap";
-    out.push(
-      `puzzle ${i + 1} (${where(parsed)}): ${verdict} · ${answer.steps} steps (${stop}) · ${
-        ms.toFixed(1)
-      } ms`,
-    );
-    if (answer.trace) {
-      answer.trace.forEach((g, k) => {
-        const changed = k === 0 ? "" : `, ${countChanged(answer.trace![k - 1], g)} cells changed`;
-        const halt = k === answer.trace!.length - 1
-          ? (answer.halted ? ", halted here" : ", step cap")
-          : "";
-        out.push(`step ${k + 1}${changed}${halt}:`, formatSudokuGrid(g), "");
-      });
-    } else {
-      out.push(formatSudokuGrid(answer.solution), "");
-    }
-  });
   if (!values.json) {
     const names = [...new Set([...models.values()].map((e) => e.name))].map((n) =>
       `${n} (${registry.source(n)})`
-    ).join(
-      ", ",
-    );
-    out.push(
-      `${answers.length} puzzle${answers.length === 1 ? "" : "s"}: ${
-        answers.length - invalid
-      } valid, ${invalid} invalid · model ${names} · ${totalMs.toFixed(0)} ms`,
+    ).join(", ");
+    await write(
+      `${solvedCount} puzzle${solvedCount === 1 ? "" : "s"}: ${
+        solvedCount - invalid
+      } valid, ${invalid} invalid · model ${names} · ${totalMs.toFixed(0)} ms\n`,
     );
   }
-  await write(out.join("\n") + "\n");
   return invalid ? 2 : 0;
+}
+
+/** One answered puzzle. */
+interface Answer {
+  parsed: ParsedSudoku;
+  answer: SudokuAnswer;
+  ms: number;
+  model: string;
+}
+
+function jsonLine({ parsed, answer, ms, model }: Answer): SolveJsonLine {
+  return {
+    puzzle: digits(answer.puzzle),
+    solution: digits(answer.solution),
+    valid: answer.valid,
+    steps: answer.steps,
+    ms: Math.round(ms * 100) / 100,
+    halted: answer.halted,
+    confidence: Math.round(answer.haltProb * 1e4) / 1e4,
+    ...(answer.sample ? { sample: answer.sample } : {}),
+    ...(answer.problem ? { problem: answer.problem } : {}),
+    ...(parsed.line !== undefined ? { line: parsed.line } : { item: parsed.item }),
+    model,
+    ...(answer.trace ? { trace: answer.trace.map(digits) } : {}),
+  };
+}
+
+function textLines({ parsed, answer, ms }: Answer, n: number): string[] {
+  const out: string[] = [];
+  const verdict = answer.valid ? "valid" : `INVALID: ${answer.problem}`;
+  const stop = answer.halted ? "halted" : "step cap";
+  out.push(
+    `puzzle ${n} (${where(parsed)}): ${verdict} · ${answer.steps} steps (${stop}) · ${
+      ms.toFixed(1)
+    } ms`,
+  );
+  if (answer.trace) {
+    answer.trace.forEach((g, k) => {
+      const changed = k === 0 ? "" : `, ${countChanged(answer.trace![k - 1], g)} cells changed`;
+      const halt = k === answer.trace!.length - 1
+        ? (answer.halted ? ", halted here" : ", step cap")
+        : "";
+      out.push(`step ${k + 1}${changed}${halt}:`, formatSudokuGrid(g), "");
+    });
+  } else {
+    out.push(formatSudokuGrid(answer.solution), "");
+  }
+  return out;
 }
 
 async function writeStdout(text: string): Promise<void> {

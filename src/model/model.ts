@@ -110,6 +110,11 @@ export interface PredictOptions {
   noise?: number;
   /** Seed of the latent noise (default 0): the same seed gives the same answers. */
   seed?: number;
+  /**
+   * Stops the loop between supervision steps once aborted (nobody wants the answers any
+   * more): predict then releases what it holds and throws the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** Most trajectories per puzzle that {@linkcode TinyRecursiveModel.predict} runs. */
@@ -408,6 +413,10 @@ export class TinyRecursiveModel {
     }
     let carry = this.initialCarry(total * K);
     for (let step = 1; step <= maxSteps && active.length > 0; step++) {
+      if (options.signal?.aborted) {
+        for (const t of [x, carry.y, carry.z]) t.release();
+        throw options.signal.reason;
+      }
       const out = this.step(x, carry);
       carry.y.release();
       carry.z.release();

@@ -241,72 +241,116 @@ function parseCsvRecord(c: Collector, lineNo: number, fields: string[], cols: Co
   c.add(where, question, { answer, rating, source });
 }
 
-function parseText(c: Collector, text: string): void {
-  const lines = text.split(/\r?\n/);
-  let block: { start: number; width: number; rows: number[][] } | null = null;
-  let columns: Columns | null = null;
-  let csvSeen = false;
-  const endBlock = () => {
+/**
+ * The text forms read line by line, so that a caller can stream a large input: push lines
+ * in order, take the puzzles and errors found so far whenever it likes, end at the end.
+ *
+ * @example
+ * ```ts
+ * import { SudokuLineReader } from "./sudoku_parse.ts";
+ * const reader = new SudokuLineReader();
+ * reader.push("1..4..2..1..4..2");
+ * reader.end();
+ * console.log(reader.take().puzzles.length); // 1
+ * ```
+ */
+export class SudokuLineReader {
+  readonly #c: Collector;
+  #lineNo = 0;
+  #block: { start: number; width: number; rows: number[][] } | null = null;
+  #columns: Columns | null = null;
+  #csvSeen = false;
+
+  /**
+   * Creates a reader at line 1.
+   *
+   * @param options size and solver checks, as for {@linkcode parseSudoku}
+   */
+  constructor(options: ParseSudokuOptions = {}) {
+    this.#c = new Collector(options);
+  }
+
+  /** The puzzles and errors found since the last call (a grid still open stays pending). */
+  take(): SudokuParseResult {
+    const out = { puzzles: this.#c.puzzles.splice(0), errors: this.#c.errors.splice(0) };
+    return out;
+  }
+
+  /** Ends the input: an unfinished grid becomes an error. */
+  end(): void {
+    this.#endBlock();
+  }
+
+  #endBlock(): void {
+    const block = this.#block;
     if (block && block.rows.length < block.width) {
-      c.error(
+      this.#c.error(
         { line: block.start },
         `grid starting here has ${block.rows.length} rows; a ${block.width}×${block.width} grid needs ${block.width}`,
       );
     }
-    block = null;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const raw = lines[i];
-    const line = i === 0 ? raw.replace(/^\uFEFF/, "") : raw;
+    this.#block = null;
+  }
+
+  /** Reads the next line (without its line break). */
+  push(raw: string): void {
+    const c = this.#c;
+    const lineNo = ++this.#lineNo;
+    const unix = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const line = lineNo === 1 ? unix.replace(/^\uFEFF/, "") : unix;
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith("//")) {
-      endBlock();
-      continue;
+      this.#endBlock();
+      return;
     }
-    if (RULE_LINE.test(trimmed)) continue;
+    if (RULE_LINE.test(trimmed)) return;
     if (trimmed.includes(",")) {
       const fields = splitCsvLine(trimmed);
       if (fields.some((f) => f.trim().length > 1)) {
-        endBlock();
-        if (!csvSeen) {
-          csvSeen = true;
+        this.#endBlock();
+        if (!this.#csvSeen) {
+          this.#csvSeen = true;
           const header = headerColumns(fields);
           if (header) {
-            columns = header;
-            continue;
+            this.#columns = header;
+            return;
           }
         }
-        const cols = columns ?? guessColumns(fields);
+        const cols = this.#columns ?? guessColumns(fields);
         if (typeof cols === "string") c.error({ line: lineNo }, cols);
         else parseCsvRecord(c, lineNo, fields, cols);
-        continue;
+        return;
       }
     }
     const cells = readCells(line);
     if (typeof cells === "string") {
-      endBlock();
+      this.#endBlock();
       c.error({ line: lineNo }, cells);
-      continue;
+      return;
     }
     const n = cells.length;
     const want = c.options.size;
     if (isSudokuSize(n) && (!want || want === n)) {
-      if (block && block.width !== n) {
-        endBlock();
-      }
-      if (!block) block = { start: lineNo, width: n, rows: [] };
+      if (this.#block && this.#block.width !== n) this.#endBlock();
+      if (!this.#block) this.#block = { start: lineNo, width: n, rows: [] };
+      const block = this.#block;
       block.rows.push(cells);
       if (block.rows.length === n) {
         c.add({ line: block.start }, block.rows.flat(), {});
-        block = null;
+        this.#block = null;
       }
-      continue;
+      return;
     }
-    endBlock();
+    this.#endBlock();
     c.add({ line: lineNo }, cells, {});
   }
-  endBlock();
+}
+
+function parseText(text: string, options: ParseSudokuOptions): SudokuParseResult {
+  const reader = new SudokuLineReader(options);
+  for (const line of text.split("\n")) reader.push(line);
+  reader.end();
+  return reader.take();
 }
 
 function jsonCells(value: unknown): number[] | string {
@@ -378,6 +422,11 @@ function parseJson(c: Collector, text: string): void {
   value.forEach((v, i) => parseJsonItem(c, i, v));
 }
 
+/** Whether text (without leading space) is in the JSON form rather than a text form. */
+export function startsAsJson(trimmed: string): boolean {
+  return trimmed.startsWith("[") || trimmed.startsWith("{") || trimmed.startsWith('"');
+}
+
 /**
  * Parses every puzzle in `text` (form detected automatically, see the module note).
  *
@@ -388,10 +437,9 @@ function parseJson(c: Collector, text: string): void {
  * ```
  */
 export function parseSudoku(text: string, options: ParseSudokuOptions = {}): SudokuParseResult {
-  const c = new Collector(options);
   const trimmed = text.replace(/^\uFEFF/, "").trimStart();
-  if (trimmed.startsWith("[") || trimmed.startsWith("{") || trimmed.startsWith('"')) {
-    parseJson(c, trimmed);
-  } else parseText(c, text);
+  if (!startsAsJson(trimmed)) return parseText(text, options);
+  const c = new Collector(options);
+  parseJson(c, trimmed);
   return { puzzles: c.puzzles, errors: c.errors };
 }

@@ -9,7 +9,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { GpuUnavailableError } from "../gpu/device.ts";
 import { CheckpointError } from "../model/checkpoint.ts";
 import { formatSudokuLine, type SudokuGrid } from "../puzzles/sudoku_grid.ts";
@@ -24,6 +23,7 @@ import {
 } from "../solve/registry.ts";
 import { solveSudokus, type SudokuAnswer } from "../solve/sudoku.ts";
 import { Batcher, type BatcherStats, QueueFullError } from "./batcher.ts";
+import { BodyError, readBodyText } from "./body.ts";
 import { openApiDocument } from "./openapi.ts";
 import { PAGE_HTML } from "./page.ts";
 import {
@@ -63,6 +63,8 @@ export interface TrmApp {
 
 interface Work {
   puzzle: SudokuGrid;
+  /** Upper bound of its work in cell-steps: cells × step cap × samples. */
+  cost: number;
   trace: boolean;
   model: string;
   maxSteps?: number;
@@ -132,7 +134,9 @@ export function createApp(options: CreateAppOptions): TrmApp {
   const schemas = apiSchemas(limits);
   const openApi = JSON.stringify(openApiDocument(limits));
 
-  const batcher = new Batcher<Work, Done>(async (_key, items) => {
+  // Cell-steps per ms of the batches so far (what Retry-After is estimated from).
+  let costPerMs = 0;
+  const batcher = new Batcher<Work, Done>(async (_key, items, signal) => {
     const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
     const model = await registry.model(name);
     const t0 = performance.now();
@@ -142,21 +146,33 @@ export function createApp(options: CreateAppOptions): TrmApp {
       trace: items.some((w) => w.trace),
       samples,
       noise,
+      signal,
     });
     const ms = performance.now() - t0;
+    const rate = items.reduce((sum, w) => sum + w.cost, 0) / Math.max(ms, 1);
+    costPerMs = costPerMs === 0 ? rate : 0.8 * costPerMs + 0.2 * rate;
     return answers.map((answer) => ({ answer, ms, batchSize: items.length, model: name }));
   }, { windowMs: limits.batchWindowMs, maxBatch: limits.maxBatch, maxQueue: limits.maxQueue });
+  /** Seconds until `excess` cell-steps of queued work will have run (1..60). */
+  const retryAfter = (excess: number) =>
+    String(Math.min(60, Math.max(1, Math.ceil(excess / Math.max(costPerMs, 1) / 1000))));
 
   const app = new Hono();
 
-  const fail = (c: Context, status: HttpError["status"] | 413, error: string, issues?: unknown) =>
-    c.json(issues ? { error, issues } : { error }, status);
+  const fail = (
+    c: Context,
+    status: HttpError["status"] | 408 | 413,
+    error: string,
+    issues?: unknown,
+  ) => c.json(issues ? { error, issues } : { error }, status);
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return fail(c, error.status, error.message);
-    if (error instanceof QueueFullError || error instanceof GpuUnavailableError) {
-      return fail(c, 503, error.message.split("\n")[0]);
+    if (error instanceof QueueFullError) {
+      c.header("Retry-After", "1");
+      return fail(c, 503, error.message);
     }
+    if (error instanceof GpuUnavailableError) return fail(c, 503, error.message.split("\n")[0]);
     if (error instanceof RegistryError || error instanceof CheckpointError) {
       return fail(c, 500, error.message.split("\n")[0]);
     }
@@ -225,106 +241,157 @@ export function createApp(options: CreateAppOptions): TrmApp {
     return c.json({ models });
   });
 
-  app.post(
-    "/v1/solve",
-    bodyLimit({
-      maxSize: limits.maxBodyBytes,
-      onError: (c) =>
-        fail(c, 413, `request body exceeds the limit of ${limits.maxBodyBytes} bytes`),
-    }),
-    async (c) => {
-      const text = await c.req.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (error) {
-        const why = text.trim() === ""
-          ? "the body is empty"
-          : (error as Error).message.split("\n")[0];
-        return fail(c, 400, `body is not valid JSON: ${why}`);
-      }
-      const parsed = schemas.SolveRequest.safeParse(body);
-      if (!parsed.success) {
-        const issues = formatIssues(parsed.error);
-        const first = issues[0];
-        return fail(c, 400, first.path ? `${first.path}: ${first.message}` : first.message, issues);
-      }
-      const request = parsed.data;
-      const single = request.puzzle !== undefined;
-      const raw = single ? [request.puzzle!] : request.puzzles!;
-      const label = (i: number) => single ? "puzzle" : `puzzles[${i}]`;
+  app.post("/v1/solve", async (c) => {
+    let text: string;
+    try {
+      text = await readBodyText(c.req.raw, {
+        maxBytes: limits.maxBodyBytes,
+        timeoutMs: limits.bodyTimeoutMs,
+      });
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      if (error.reason === "too-large") return fail(c, 413, error.message);
+      if (error.reason === "timeout") return fail(c, 408, error.message);
+      console.warn(error.message); // one line per client that left mid-body
+      return fail(c, 400, error.message);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      const why = text.trim() === ""
+        ? "the body is empty"
+        : (error as Error).message.split("\n")[0];
+      return fail(c, 400, `body is not valid JSON: ${why}`);
+    }
+    const parsed = schemas.SolveRequest.safeParse(body);
+    if (!parsed.success) {
+      const issues = formatIssues(parsed.error);
+      const first = issues[0];
+      return fail(c, 400, first.path ? `${first.path}: ${first.message}` : first.message, issues);
+    }
+    const request = parsed.data;
+    const single = request.puzzle !== undefined;
+    const raw = single ? [request.puzzle!] : request.puzzles!;
+    const label = (i: number) => single ? "puzzle" : `puzzles[${i}]`;
 
-      const grids: SudokuGrid[] = [];
-      for (let i = 0; i < raw.length; i++) {
-        const grid = readPuzzle(raw[i]);
-        if (typeof grid === "string") return fail(c, 400, `${label(i)}: ${grid}`);
-        grids.push(grid);
-      }
+    const grids: SudokuGrid[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      const grid = readPuzzle(raw[i]);
+      if (typeof grid === "string") return fail(c, 400, `${label(i)}: ${grid}`);
+      grids.push(grid);
+    }
 
-      let named: ModelEntry | undefined;
-      if (request.model !== undefined) {
-        named = registry.find(null, request.model);
-        if (!named) {
-          return fail(c, 404, `unknown model "${request.model}"; GET /v1/models lists the models`);
+    let named: ModelEntry | undefined;
+    if (request.model !== undefined) {
+      named = registry.find(null, request.model);
+      if (!named) {
+        return fail(c, 404, `unknown model "${request.model}"; GET /v1/models lists the models`);
+      }
+    }
+    const entries: ModelEntry[] = [];
+    for (let i = 0; i < grids.length; i++) {
+      const task = { kind: "sudoku" as const, size: grids[i].size };
+      if (named) {
+        if (named.kind !== "sudoku" || named.size !== task.size) {
+          return fail(
+            c,
+            400,
+            `${label(i)}: model "${named.name}" solves ${
+              describeTask(entryTask(named))
+            }, this is a ${describeTask(task)}`,
+          );
         }
+        entries.push(named);
+      } else {
+        const entry = registry.find(task);
+        if (!entry) return fail(c, 422, new MissingModelError(task, missingHint).message);
+        entries.push(entry);
       }
-      const entries: ModelEntry[] = [];
-      for (let i = 0; i < grids.length; i++) {
-        const task = { kind: "sudoku" as const, size: grids[i].size };
-        if (named) {
-          if (named.kind !== "sudoku" || named.size !== task.size) {
-            return fail(
-              c,
-              400,
-              `${label(i)}: model "${named.name}" solves ${
-                describeTask(entryTask(named))
-              }, this is a ${describeTask(task)}`,
-            );
-          }
-          entries.push(named);
-        } else {
-          const entry = registry.find(task);
-          if (!entry) return fail(c, 422, new MissingModelError(task, missingHint).message);
-          entries.push(entry);
-        }
-      }
+    }
 
-      const haltThreshold = request.haltThreshold ?? 0.9;
-      const trace = request.trace ?? false;
-      const done = await Promise.all(grids.map((puzzle, i) => {
-        const work: Work = {
-          puzzle,
-          trace,
-          model: entries[i].name,
-          maxSteps: request.maxSteps ?? entries[i].solveSteps,
-          haltThreshold,
-          samples: request.samples ?? entries[i].solveSamples,
-          noise: entries[i].solveNoise,
-        };
-        return batcher.submit(
+    const haltThreshold = request.haltThreshold ?? 0.9;
+    const trace = request.trace ?? false;
+    const works = grids.map((puzzle, i): Work => {
+      const maxSteps = request.maxSteps ?? entries[i].solveSteps;
+      const samples = request.samples ?? entries[i].solveSamples;
+      return {
+        puzzle,
+        // A model without a step default runs its N_sup, 16 in every preset.
+        cost: puzzle.size * puzzle.size * (maxSteps ?? 16) * (samples ?? 1),
+        trace,
+        model: entries[i].name,
+        maxSteps,
+        haltThreshold,
+        samples,
+        noise: entries[i].solveNoise,
+      };
+    });
+    // Admission by cost, before anything is queued: all of the request or none of it.
+    const cost = works.reduce((sum, w) => sum + w.cost, 0);
+    if (cost > limits.maxQueuedCost) {
+      return fail(
+        c,
+        413,
+        `the request costs ${cost} cell-steps (cells × maxSteps × samples), more than the server's limit of ${limits.maxQueuedCost}; send fewer puzzles, or lower maxSteps or samples`,
+      );
+    }
+    const load = batcher.stats();
+    if (load.queued + works.length > limits.maxQueue) throw new QueueFullError(limits.maxQueue);
+    if (load.queuedCost + cost > limits.maxQueuedCost) {
+      c.header("Retry-After", retryAfter(load.queuedCost + cost - limits.maxQueuedCost));
+      return fail(
+        c,
+        503,
+        `the server is busy (${load.queuedCost} cell-steps of work queued, limit ${limits.maxQueuedCost}); retry after the time in Retry-After`,
+      );
+    }
+    // The request's work is dropped when its client leaves, its deadline passes, or one
+    // of its puzzles fails.
+    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const failed = new AbortController();
+    const signal = AbortSignal.any([c.req.raw.signal, deadline, failed.signal]);
+    let done: Done[];
+    try {
+      done = await Promise.all(works.map((work) =>
+        batcher.submit(
           `${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}\u0000${
             work.samples ?? 1
           }`,
           work,
+          { signal, cost: work.cost },
+        )
+      ));
+    } catch (error) {
+      failed.abort(error);
+      if (deadline.aborted) {
+        return fail(
+          c,
+          503,
+          `the request ran past its deadline of ${limits.deadlineMs} ms (TRM_DEADLINE_MS); its unfinished puzzles were dropped; send fewer puzzles or a lower maxSteps`,
         );
-      }));
-      const results = done.map(({ answer, ms, batchSize, model }): SolveResult => ({
-        puzzle: digits(answer.puzzle),
-        solution: digits(answer.solution),
-        valid: answer.valid,
-        problem: answer.problem,
-        steps: answer.steps,
-        halted: answer.halted,
-        haltProb: answer.haltProb,
-        sample: answer.sample,
-        ms: Math.round(ms * 100) / 100,
-        batchSize,
-        model,
-        ...(trace && answer.trace ? { trace: answer.trace.map(digits) } : {}),
-      }));
-      return c.json(single ? results[0] : { results });
-    },
-  );
+      }
+      if (c.req.raw.signal.aborted) {
+        return fail(c, 400, "the client closed the connection; the request's work was dropped");
+      }
+      throw error;
+    }
+    const results = done.map(({ answer, ms, batchSize, model }): SolveResult => ({
+      puzzle: digits(answer.puzzle),
+      solution: digits(answer.solution),
+      valid: answer.valid,
+      problem: answer.problem,
+      steps: answer.steps,
+      halted: answer.halted,
+      haltProb: answer.haltProb,
+      sample: answer.sample,
+      ms: Math.round(ms * 100) / 100,
+      batchSize,
+      model,
+      ...(trace && answer.trace ? { trace: answer.trace.map(digits) } : {}),
+    }));
+    return c.json(single ? results[0] : { results });
+  });
 
   return Object.assign(app, {
     batcherStats: () => batcher.stats(),

@@ -5,6 +5,12 @@
  * with load and throughput with them. A failing batch is retried item by item, so one bad
  * item fails alone.
  *
+ * Each item may carry an `AbortSignal` (its client hung up, or its deadline passed) and a
+ * cost: an aborted item leaves the queue at once and is never run; a running batch whose
+ * items have all been aborted gets its own signal aborted, so `run` can stop between
+ * supervision steps. The queued cost (queued and running items) is what admission control
+ * reads.
+ *
  * @module
  */
 
@@ -35,6 +41,12 @@ export class QueueFullError extends Error {
 export interface BatcherStats {
   /** Items waiting now. */
   queued: number;
+  /** Cost of the items waiting or running now. */
+  queuedCost: number;
+  /** Items dropped before they ran because their signal aborted. */
+  dropped: number;
+  /** Batches stopped while running because every item in them was aborted. */
+  abortedBatches: number;
   /** `run` calls made. */
   batches: number;
   /** Items run. */
@@ -43,10 +55,23 @@ export interface BatcherStats {
   largestBatch: number;
 }
 
+/** Options of one {@linkcode Batcher.submit}. */
+export interface SubmitOptions {
+  /** Aborting drops the item (or, once every item of its batch is aborted, the batch). */
+  signal?: AbortSignal;
+  /** The item's cost (default 1), counted in `queuedCost` until it has run. */
+  cost?: number;
+}
+
 interface Pending<I, O> {
   item: I;
+  cost: number;
+  signal?: AbortSignal;
+  /** Set once the item's promise has settled (resolved, rejected or aborted). */
+  settled: boolean;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
+  onAbort?: () => void;
 }
 
 /**
@@ -59,42 +84,84 @@ interface Pending<I, O> {
  * ```
  */
 export class Batcher<I, O> {
-  readonly #run: (key: string, items: I[]) => Promise<O[]>;
+  readonly #run: (key: string, items: I[], signal: AbortSignal) => Promise<O[]>;
   readonly #options: BatcherOptions;
   readonly #queues = new Map<string, Pending<I, O>[]>();
   #queued = 0;
+  #queuedCost = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
-  #stats = { batches: 0, items: 0, largestBatch: 0 };
+  #stats = { batches: 0, items: 0, largestBatch: 0, dropped: 0, abortedBatches: 0 };
 
   /**
    * Creates an idle batcher.
    *
-   * @param run solves one batch of same-key items; must return one output per item, in order
+   * @param run solves one batch of same-key items; must return one output per item, in
+   *   order; may stop early (throwing) once `signal` aborts, when nobody wants the batch
    * @param options window, batch and queue limits
    */
-  constructor(run: (key: string, items: I[]) => Promise<O[]>, options: BatcherOptions) {
+  constructor(
+    run: (key: string, items: I[], signal: AbortSignal) => Promise<O[]>,
+    options: BatcherOptions,
+  ) {
     this.#run = run;
     this.#options = options;
   }
 
-  /** Queues an item; resolves with its output. */
-  submit(key: string, item: I): Promise<O> {
+  /** Queues an item; resolves with its output, rejects with the signal's reason on abort. */
+  submit(key: string, item: I, options: SubmitOptions = {}): Promise<O> {
+    const { signal } = options;
+    if (signal?.aborted) {
+      this.#stats.dropped++;
+      return Promise.reject(signal.reason);
+    }
     if (this.#queued >= this.#options.maxQueue) {
       return Promise.reject(new QueueFullError(this.#options.maxQueue));
     }
     return new Promise<O>((resolve, reject) => {
       let queue = this.#queues.get(key);
       if (!queue) this.#queues.set(key, queue = []);
-      queue.push({ item, resolve, reject });
+      const cost = options.cost ?? 1;
+      const pending: Pending<I, O> = { item, cost, signal, settled: false, resolve, reject };
+      if (signal) {
+        pending.onAbort = () => this.#abort(key, pending);
+        signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      queue.push(pending);
       this.#queued++;
+      this.#queuedCost += cost;
       this.#schedule(queue.length >= this.#options.maxBatch);
     });
   }
 
   /** Current counters. */
   stats(): BatcherStats {
-    return { queued: this.#queued, ...this.#stats };
+    return { queued: this.#queued, queuedCost: this.#queuedCost, ...this.#stats };
+  }
+
+  /** An aborted item: out of the queue if still there (never run); its promise rejects. */
+  #abort(key: string, p: Pending<I, O>): void {
+    const queue = this.#queues.get(key);
+    const at = queue ? queue.indexOf(p) : -1;
+    if (at >= 0) {
+      queue!.splice(at, 1);
+      if (queue!.length === 0) this.#queues.delete(key);
+      this.#queued--;
+      this.#queuedCost -= p.cost;
+      this.#stats.dropped++;
+    }
+    this.#settle(p, () => p.reject(p.signal!.reason));
+    this.#onItemAborted?.();
+  }
+
+  /** Set while a batch runs: checks whether all of its items have been aborted. */
+  #onItemAborted: (() => void) | undefined;
+
+  #settle(p: Pending<I, O>, how: () => void): void {
+    if (p.settled) return;
+    p.settled = true;
+    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
+    how();
   }
 
   /** Cancels the pending timer (for tests and shutdown); queued items still run when asked. */
@@ -143,23 +210,38 @@ export class Batcher<I, O> {
     this.#stats.batches++;
     this.#stats.items += batch.length;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
+    const nobodyWaits = new AbortController();
+    this.#onItemAborted = () => {
+      if (batch.every((p) => p.settled) && !nobodyWaits.signal.aborted) {
+        this.#stats.abortedBatches++;
+        nobodyWaits.abort(new DOMException("every request of the batch was aborted", "AbortError"));
+      }
+    };
     try {
-      const outputs = await this.#run(key, batch.map((p) => p.item));
+      const outputs = await this.#run(key, batch.map((p) => p.item), nobodyWaits.signal);
       if (outputs.length !== batch.length) {
         throw new Error(`batch run returned ${outputs.length} outputs for ${batch.length} items`);
       }
-      batch.forEach((p, i) => p.resolve(outputs[i]));
+      batch.forEach((p, i) => this.#settle(p, () => p.resolve(outputs[i])));
     } catch (error) {
-      if (batch.length === 1) return batch[0].reject(error);
+      const waiting = batch.filter((p) => !p.settled);
+      if (waiting.length <= 1 || nobodyWaits.signal.aborted) {
+        for (const p of waiting) this.#settle(p, () => p.reject(error));
+        return;
+      }
       // Isolate the failure: rerun each item alone so only the bad one fails.
-      for (const p of batch) {
+      for (const p of waiting) {
+        if (p.settled) continue; // aborted meanwhile
         try {
-          const [out] = await this.#run(key, [p.item]);
-          p.resolve(out);
+          const [out] = await this.#run(key, [p.item], p.signal ?? nobodyWaits.signal);
+          this.#settle(p, () => p.resolve(out));
         } catch (itemError) {
-          p.reject(itemError);
+          this.#settle(p, () => p.reject(itemError));
         }
       }
+    } finally {
+      this.#onItemAborted = undefined;
+      for (const p of batch) this.#queuedCost -= p.cost;
     }
   }
 }

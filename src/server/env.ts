@@ -16,15 +16,34 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof ServerLimits, string>> = Obj
   maxBatch: "TRM_MAX_BATCH",
   batchWindowMs: "TRM_BATCH_WINDOW_MS",
   maxQueue: "TRM_MAX_QUEUE",
+  maxQueuedCost: "TRM_MAX_QUEUED_COST",
+  deadlineMs: "TRM_DEADLINE_MS",
+  bodyTimeoutMs: "TRM_BODY_TIMEOUT_MS",
 });
 
+/** Bounds of each limit: beyond them a setting is a mistake, not a choice. */
+const LIMIT_BOUNDS: Readonly<Record<keyof ServerLimits, [min: number, max: number]>> = {
+  maxBodyBytes: [1, 1 << 30],
+  maxPuzzlesPerRequest: [1, 100_000],
+  maxSteps: [1, 1024],
+  maxSamples: [1, 64],
+  maxPuzzleChars: [1, 1_000_000],
+  maxBatch: [1, 4096],
+  batchWindowMs: [0, 10_000],
+  maxQueue: [1, 10_000_000],
+  maxQueuedCost: [1, 1e12],
+  deadlineMs: [1, 3_600_000],
+  bodyTimeoutMs: [1, 3_600_000],
+};
+
 /**
- * Limits with overrides from `env` (e.g. `TRM_MAX_BATCH=128`); throws naming the variable
- * when a value is not a non-negative integer.
+ * Limits with overrides from `env` (e.g. `TRM_MAX_BATCH=128`); throws a one-line error
+ * naming the variable when a value is not an integer within its bounds.
  *
  * @example
- * ```ts ignore
- * const limits = limitsFromEnv(Deno.env.toObject());
+ * ```ts
+ * import { limitsFromEnv } from "./env.ts";
+ * console.log(limitsFromEnv({ TRM_MAX_BATCH: "128" }).maxBatch); // 128
  * ```
  */
 export function limitsFromEnv(env: Record<string, string | undefined>): ServerLimits {
@@ -33,9 +52,9 @@ export function limitsFromEnv(env: Record<string, string | undefined>): ServerLi
     const text = env[name];
     if (text === undefined || text === "") continue;
     const v = Number(text);
-    const min = key === "batchWindowMs" ? 0 : 1;
-    if (!Number.isInteger(v) || v < min) {
-      throw new Error(`${name} must be an integer ≥ ${min}, got "${text}"`);
+    const [min, max] = LIMIT_BOUNDS[key];
+    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(v) || v < min || v > max) {
+      throw new Error(`${name} must be an integer in ${min}..${max}, got "${text}"`);
     }
     limits[key] = v;
   }

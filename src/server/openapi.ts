@@ -67,10 +67,15 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS): Record<s
               "the body is not JSON, does not match SolveRequest, or holds an unreadable puzzle",
             ),
             404: error("the named model does not exist"),
-            413: error(`the body exceeds ${limits.maxBodyBytes} bytes`),
+            408: error(`the body did not arrive within ${limits.bodyTimeoutMs} ms`),
+            413: error(
+              `the body exceeds ${limits.maxBodyBytes} bytes, or the request alone costs more than ${limits.maxQueuedCost} cell-steps`,
+            ),
             422: error("no model serves this puzzle size (yet)"),
             500: error("the model could not be loaded or run"),
-            503: error("the queue is full or no GPU adapter is available"),
+            503: error(
+              `the server is busy (queued work would exceed ${limits.maxQueuedCost} cell-steps; see Retry-After), the request ran past its ${limits.deadlineMs} ms deadline, or no GPU adapter is available`,
+            ),
           },
         },
       },

@@ -27,6 +27,16 @@ export interface ServerLimits {
   batchWindowMs: number;
   /** Most puzzles waiting for the GPU (503 beyond). */
   maxQueue: number;
+  /**
+   * Most work queued or running, in cell-steps (cells × step cap × samples, summed over
+   * puzzles): a request that would go beyond it gets 503 with Retry-After before any of it
+   * is queued; one that alone exceeds it gets 413.
+   */
+  maxQueuedCost: number;
+  /** A request still unanswered after this many ms ends with 503 and its work is dropped. */
+  deadlineMs: number;
+  /** A request body not received within this many ms gets 408. */
+  bodyTimeoutMs: number;
 }
 
 /** Defaults: a 9×9 batch of 64 fits any GPU; 64 KiB holds 64 puzzles in any text form. */
@@ -39,6 +49,10 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBatch: 64,
   batchWindowMs: 4,
   maxQueue: 4096,
+  // About 40 s of 9×9 work on a CPU adapter (25k cell-steps/s measured there).
+  maxQueuedCost: 1_000_000,
+  deadlineMs: 30_000,
+  bodyTimeoutMs: 10_000,
 });
 
 function describeBadPuzzle(input: unknown): string {
@@ -155,6 +169,11 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     models: z.number().int(),
     batcher: z.object({
       queued: z.number().int(),
+      queuedCost: z.number().int(),
+      dropped: z.number().int().meta({
+        description: "puzzles dropped before they ran: their client left or their deadline passed",
+      }),
+      abortedBatches: z.number().int(),
       batches: z.number().int(),
       items: z.number().int(),
       largestBatch: z.number().int(),

@@ -33,6 +33,8 @@ export interface SolveOptions {
   noise?: number;
   /** Seed of that noise (default 0). */
   seed?: number;
+  /** Stops between supervision steps once aborted (throws the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /** One puzzle's answer. */
@@ -130,6 +132,7 @@ export async function solveSudokus(
     samples: options.samples,
     noise: options.noise,
     seed: options.seed,
+    signal: options.signal,
   });
   return decodeSudokuAnswers(puzzles, result, haltThreshold);
 }

@@ -1,7 +1,8 @@
 /**
  * Training: `TRMTrainer` (deep supervision, the official slot-carry loop with adaptive
  * halting, Adam-atan2/AdamW, EMA, sign-SGD puzzle embeddings), data streams, evaluation,
- * resumable training checkpoints and the default recipes.
+ * resumable training checkpoints, the training run as a library loop (`runTraining`:
+ * pause with an AbortSignal, resume from the checkpoint bytes) and the default recipes.
  *
  * @module
  */
@@ -16,5 +17,6 @@ export * from "./evaluate_solve.ts";
 export * from "./profile.ts";
 export * from "./maze_metrics.ts";
 export * from "./state.ts";
+export * from "./run.ts";
 export * from "./recipes.ts";
 export * from "./bench.ts";
