@@ -413,9 +413,15 @@ export class TinyRecursiveModel {
     }
     let carry = this.initialCarry(total * K);
     for (let step = 1; step <= maxSteps && active.length > 0; step++) {
-      if (options.signal?.aborted) {
-        for (const t of [x, carry.y, carry.z]) t.release();
-        throw options.signal.reason;
+      if (options.signal) {
+        // A readback blocks the JS thread until the GPU is idle (and resolves without a
+        // turn of the event loop), so give the host one turn per step: a server then
+        // notices clients that left, and takes in new requests, while a batch runs.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (options.signal.aborted) {
+          for (const t of [x, carry.y, carry.z]) t.release();
+          throw options.signal.reason;
+        }
       }
       const out = this.step(x, carry);
       carry.y.release();
