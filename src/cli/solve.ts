@@ -9,22 +9,22 @@
  */
 import { parseArgs } from "node:util";
 import type { Gpu } from "../gpu/gpu.ts";
-import {
-  formatSudokuGrid,
-  formatSudokuLine,
-  type SudokuGrid,
-  type SudokuSize,
-} from "../puzzles/sudoku_grid.ts";
+import { formatSudokuGrid, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
 import type { ParsedSudoku } from "../puzzles/sudoku_parse.ts";
 import {
   describeTask,
   entryTask,
-  MissingModelError,
   type ModelEntry,
+  ModelMismatchError,
   type ModelRegistry,
   openRegistry,
 } from "../solve/registry.ts";
-import { solveSudokus, type SudokuAnswer, sudokuModelMismatch } from "../solve/sudoku.ts";
+import {
+  answerDigits,
+  solveSudokus,
+  type SudokuAnswer,
+  sudokuModelMismatch,
+} from "../solve/sudoku.ts";
 import { readFileOrNull, SHIPPED_INDEX } from "../host/files.ts";
 import { UsageError } from "./errors.ts";
 import { openInput, puzzleBatches } from "./solve_input.ts";
@@ -85,10 +85,6 @@ export interface SolveJsonLine {
   model: string;
   /** With --trace: the answer after each step. */
   trace?: string[];
-}
-
-function digits(grid: SudokuGrid): string {
-  return formatSudokuLine(grid, { blank: "0" });
 }
 
 function intOption(
@@ -220,20 +216,20 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
     const s = p.puzzle.size;
     const known = models.get(s);
     if (known) return known;
-    const task = { kind: "sudoku" as const, size: s };
     let entry;
-    if (modelUrl) {
-      entry = registry.entries()[0];
-      if (entry.kind !== "sudoku" || entry.size !== s) {
-        throw new UsageError(
-          `${values.model} solves ${describeTask(entryTask(entry))}; ${where(p)} holds a ${
-            describeTask(task)
-          }`,
-        );
-      }
-    } else {
-      entry = registry.find(task);
-      if (!entry) throw new MissingModelError(task);
+    try {
+      // --model: the file's entry, which must fit the puzzle; else the registry's choice.
+      entry = registry.resolve(
+        { kind: "sudoku", size: s },
+        modelUrl ? registry.entries()[0].name : undefined,
+      );
+    } catch (error) {
+      if (!(error instanceof ModelMismatchError)) throw error;
+      throw new UsageError(
+        `${values.model} solves ${describeTask(entryTask(error.entry))}; ${where(p)} holds a ${
+          describeTask(error.task)
+        }`,
+      );
     }
     models.set(s, entry);
     return entry;
@@ -298,8 +294,7 @@ interface Answer {
 
 function jsonLine({ parsed, answer, ms, model }: Answer): SolveJsonLine {
   return {
-    puzzle: digits(answer.puzzle),
-    solution: digits(answer.solution),
+    ...answerDigits(answer, false),
     valid: answer.valid,
     steps: answer.steps,
     ms: Math.round(ms * 100) / 100,
@@ -309,7 +304,7 @@ function jsonLine({ parsed, answer, ms, model }: Answer): SolveJsonLine {
     ...(answer.problem ? { problem: answer.problem } : {}),
     ...(parsed.line !== undefined ? { line: parsed.line } : { item: parsed.item }),
     model,
-    ...(answer.trace ? { trace: answer.trace.map(digits) } : {}),
+    ...(answer.trace ? { trace: answerDigits(answer).trace } : {}),
   };
 }
 

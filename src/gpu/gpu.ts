@@ -21,6 +21,28 @@ export function kernelName(source: string): string {
   return /^\/\/ @kernel ([\w.-]+)/m.exec(source)?.[1] ?? "kernel";
 }
 
+/**
+ * One line for a kernel's compile or validation error: the kernel file (by its
+ * `// @kernel NAME` line), the override constants, the line and column the compiler
+ * names, and its first message line.
+ */
+export function describeKernelError(
+  name: string,
+  constants: Readonly<Record<string, number>>,
+  message: string,
+): string {
+  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const at = /wgsl:(\d+):(\d+)/.exec(message);
+  const what = lines.find((l) => /error/i.test(l))?.replace(/^.*?error:\s*/i, "") ?? lines[0] ??
+    "invalid";
+  const consts = Object.keys(constants).length
+    ? ` with constants ${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(", ")}`
+    : "";
+  return `kernel kernels/${name}.wgsl${
+    at ? ` line ${at[1]}, column ${at[2]}` : ""
+  }${consts}: ${what}`;
+}
+
 /** Scalar parameters of one dispatch, laid out as a uniform struct: all u32 fields, then all f32. */
 export interface DispatchParams {
   /** u32 fields, in struct order. */
@@ -104,6 +126,8 @@ export class Gpu {
   #pending = 0;
   #generation = 0;
   readonly #errors: string[] = [];
+  #pipelineChecks: Promise<void>[] = [];
+  readonly #kernelErrors: string[] = [];
   #lost: string | null = null;
   /** Dispatches recorded since creation (for tests and benchmarks). */
   dispatchCount = 0;
@@ -190,12 +214,20 @@ export class Gpu {
     let pipeline = this.#pipelines.get(key);
     if (!pipeline) {
       const label = kernelName(source);
+      // Compile and validation errors are caught here, attributed to this kernel and its
+      // constants, and thrown at the next readback or checkPipelines().
+      this.device.pushErrorScope("validation");
       const module = this.device.createShaderModule({ code: source, label });
       pipeline = this.device.createComputePipeline({
         label,
         layout: "auto",
         compute: { module, entryPoint, constants },
       });
+      this.#pipelineChecks.push(
+        this.device.popErrorScope().then((error) => {
+          if (error) this.#kernelErrors.push(describeKernelError(label, constants, error.message));
+        }),
+      );
       this.#pipelines.set(key, pipeline);
       this.#kernelNames.set(pipeline, label);
     }
@@ -347,6 +379,7 @@ export class Gpu {
     });
     this.flush();
     try {
+      if (this.#pipelineChecks.length) await Promise.all(this.#pipelineChecks.splice(0));
       await Promise.all(staging.map((b) => b.mapAsync(1 /* GPUMapMode.READ */)));
       const results = tensors.map((tensor, i) => {
         const copy = staging[i].getMappedRange().slice(0, tensor.byteLength);
@@ -378,8 +411,24 @@ export class Gpu {
     if (this.#lost) throw new Error(this.#lost);
   }
 
+  /**
+   * Waits for the compile and validation results of the pipelines created so far and
+   * throws the first error, naming the kernel file, its constants and the line.
+   */
+  async checkPipelines(): Promise<void> {
+    const checks = this.#pipelineChecks.splice(0);
+    await Promise.all(checks);
+    this.#throwErrors();
+  }
+
   #throwErrors(): void {
     if (this.#lost) throw new Error(this.#lost);
+    if (this.#kernelErrors.length > 0) {
+      // The kernel's own error first; what followed from it (invalid pipeline) is noise.
+      const first = this.#kernelErrors.splice(0)[0];
+      this.#errors.length = 0;
+      throw new Error(first);
+    }
     if (this.#errors.length > 0) {
       const message = this.#errors.splice(0).join("\n");
       throw new Error(`WebGPU reported an error: ${message}`);

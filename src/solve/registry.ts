@@ -177,6 +177,33 @@ export class MissingModelError extends Error {
   }
 }
 
+/** Thrown by {@linkcode ModelRegistry.resolve} when the named model solves another task. */
+export class ModelMismatchError extends Error {
+  /**
+   * Builds the message.
+   *
+   * @param entry the named model
+   * @param task the task it was asked to solve
+   */
+  constructor(readonly entry: ModelEntry, readonly task: ModelTask) {
+    super(
+      `model "${entry.name}" solves ${describeTask(entryTask(entry))}, this is a ${
+        describeTask(task)
+      }`,
+    );
+    this.name = "ModelMismatchError";
+  }
+}
+
+/** Thrown by {@linkcode ModelRegistry.resolve} for a model name the registry lacks. */
+export class UnknownModelError extends Error {
+  /** @param name the name asked for */
+  constructor(readonly modelName: string) {
+    super(`unknown model "${modelName}"`);
+    this.name = "UnknownModelError";
+  }
+}
+
 /** Thrown for an unreadable index or checkpoint; the message names the file. */
 export class RegistryError extends Error {
   /**
@@ -338,6 +365,26 @@ export class ModelRegistry {
       slot.model.catch(() => slot.model = undefined);
     }
     return slot.model;
+  }
+
+  /**
+   * The entry that solves `task`: the one named `name` (checked against the task), or
+   * the registry's model for it. Throws {@linkcode UnknownModelError},
+   * {@linkcode ModelMismatchError} or {@linkcode MissingModelError}; the CLI and the
+   * server put their own context in front of the message.
+   */
+  resolve(task: ModelTask, name?: string): ModelEntry {
+    if (name !== undefined) {
+      const named = this.find(null, name);
+      if (!named) throw new UnknownModelError(name);
+      if (named.kind !== task.kind || named.size !== task.size) {
+        throw new ModelMismatchError(named, task);
+      }
+      return named;
+    }
+    const entry = this.find(task);
+    if (!entry) throw new MissingModelError(task, this.#missingHint);
+    return entry;
   }
 
   /** The model for `task`; throws {@linkcode MissingModelError} when none is registered. */

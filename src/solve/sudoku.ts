@@ -8,7 +8,7 @@
 import type { ModelConfig } from "../model/config.ts";
 import type { PredictOptions, PredictResult } from "../model/model.ts";
 import { decodeSudoku, encodeSudoku } from "../puzzles/encoding.ts";
-import type { SudokuGrid, SudokuSize } from "../puzzles/sudoku_grid.ts";
+import { formatSudokuLine, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
 import { explainInvalidSolution } from "../puzzles/sudoku_validate.ts";
 
 /** What solving needs from a model (a {@linkcode TinyRecursiveModel} or a stand-in). */
@@ -57,6 +57,26 @@ export interface SudokuAnswer {
   sample: number;
   /** With `trace`: the answer after each step, `steps` grids. */
   trace?: SudokuGrid[];
+}
+
+/** An answer's grids as lines of digits (0 = blank), as the CLI and the server print them. */
+export interface SudokuAnswerDigits {
+  /** The puzzle. */
+  puzzle: string;
+  /** The model's answer. */
+  solution: string;
+  /** With a trace: the answer after each step. */
+  trace?: string[];
+}
+
+/** The grids of an answer as lines of digits (the trace only when asked and present). */
+export function answerDigits(answer: SudokuAnswer, trace = true): SudokuAnswerDigits {
+  const digits = (g: SudokuGrid) => formatSudokuLine(g, { blank: "0" });
+  return {
+    puzzle: digits(answer.puzzle),
+    solution: digits(answer.solution),
+    ...(trace && answer.trace ? { trace: answer.trace.map(digits) } : {}),
+  };
 }
 
 /** Why `config` cannot solve `size`×`size` Sudoku, or null when it can. */

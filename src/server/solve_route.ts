@@ -1,0 +1,310 @@
+/**
+ * `POST /v1/solve`: reads the body under its size and time limits, validates it, resolves
+ * each puzzle's model, admits the request by cost (all of it or none), and submits its
+ * puzzles to the batcher with one signal that its client leaving, its deadline or a
+ * failed puzzle aborts. Errors are {@linkcode HttpError}s that the app turns into JSON.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import type { SudokuGrid } from "../puzzles/sudoku_grid.ts";
+import { parseSudoku } from "../puzzles/sudoku_parse.ts";
+import {
+  MissingModelError,
+  type ModelEntry,
+  ModelMismatchError,
+  type ModelRegistry,
+  UnknownModelError,
+} from "../solve/registry.ts";
+import { answerDigits, solveSudokus, type SudokuAnswer } from "../solve/sudoku.ts";
+import { Batcher, QueueFullError } from "./batcher.ts";
+import { BodyError, readBodyText } from "./body.ts";
+import {
+  type ApiSchemas,
+  formatIssues,
+  type ServerLimits,
+  type SolveRequest,
+  type SolveResult,
+} from "./schemas.ts";
+
+/** An error a request caused or the server cannot serve, with its HTTP status. */
+export class HttpError extends Error {
+  /**
+   * @param status the HTTP status
+   * @param message one line for the client
+   * @param extra issues (validation details) and headers (Retry-After) to send along
+   */
+  constructor(
+    readonly status: 400 | 404 | 408 | 413 | 422 | 500 | 503,
+    message: string,
+    readonly extra: { issues?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+/** One puzzle of a request, as the batcher runs it. */
+export interface Work {
+  puzzle: SudokuGrid;
+  /** Upper bound of its work in cell-steps: cells × step cap × samples. */
+  cost: number;
+  trace: boolean;
+  model: string;
+  maxSteps?: number;
+  haltThreshold: number;
+  samples?: number;
+  noise?: number;
+}
+
+/** One puzzle answered. */
+export interface Done {
+  answer: SudokuAnswer;
+  ms: number;
+  batchSize: number;
+  model: string;
+}
+
+/** One puzzle from a request item (already shape-checked by zod), or the problem. */
+function readPuzzle(raw: string | (number | null)[][]): SudokuGrid | string {
+  let text: string;
+  let oneLine: boolean;
+  if (typeof raw === "string") {
+    text = raw;
+    oneLine = !raw.trim().includes("\n");
+  } else {
+    const n = raw.length;
+    if (n !== 4 && n !== 6 && n !== 9) return `a grid has 4, 6 or 9 rows, got ${n}`;
+    const bad = raw.findIndex((row) => row.length !== n);
+    if (bad >= 0) {
+      return `a ${n}-row grid needs ${n} cells a row; row ${bad + 1} has ${raw[bad].length}`;
+    }
+    text = raw.map((row) => row.map((v) => v ?? 0).join("")).join("");
+    oneLine = true;
+  }
+  const { puzzles, errors } = parseSudoku(text);
+  if (errors.length) return oneLine ? errors[0].problem : errors[0].message;
+  if (puzzles.length !== 1) {
+    return puzzles.length === 0
+      ? "holds no puzzle"
+      : `holds ${puzzles.length} puzzles; send one per item (use "puzzles" for many)`;
+  }
+  return puzzles[0].puzzle;
+}
+
+/** What the route needs. */
+export interface SolveRouteOptions {
+  /** The models. */
+  registry: ModelRegistry;
+  /** Limits in force. */
+  limits: ServerLimits;
+  /** The request schemas for those limits. */
+  schemas: ApiSchemas;
+  /** What the "no model" error suggests besides training. */
+  missingHint: string;
+}
+
+/** The solve route: its batcher (shared by all requests) and its handler. */
+export class SolveRoute {
+  readonly #o: SolveRouteOptions;
+  /** The batcher all requests' puzzles go through. */
+  readonly batcher: Batcher<Work, Done>;
+  /** Cell-steps per ms of the batches so far (what Retry-After is estimated from). */
+  #costPerMs = 0;
+
+  /** @param options registry, limits, schemas and the missing-model hint */
+  constructor(options: SolveRouteOptions) {
+    this.#o = options;
+    const { limits } = options;
+    this.batcher = new Batcher<Work, Done>(
+      (_key, items, signal) => this.#runBatch(items, signal),
+      { windowMs: limits.batchWindowMs, maxBatch: limits.maxBatch, maxQueue: limits.maxQueue },
+    );
+  }
+
+  /** Answers one `POST /v1/solve`. */
+  async handle(c: Context): Promise<Response> {
+    const request = this.#parse(await this.#body(c));
+    const single = request.puzzle !== undefined;
+    const works = this.#works(request, single);
+    this.#admit(works);
+    const done = await this.#solve(c, works, request.haltThreshold ?? 0.9);
+    const trace = request.trace ?? false;
+    const results = done.map(({ answer, ms, batchSize, model }): SolveResult => ({
+      ...answerDigits(answer, trace),
+      valid: answer.valid,
+      problem: answer.problem,
+      steps: answer.steps,
+      halted: answer.halted,
+      haltProb: answer.haltProb,
+      sample: answer.sample,
+      ms: Math.round(ms * 100) / 100,
+      batchSize,
+      model,
+    }));
+    return c.json(single ? results[0] : { results });
+  }
+
+  async #runBatch(items: Work[], signal: AbortSignal): Promise<Done[]> {
+    const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
+    const model = await this.#o.registry.model(name);
+    const t0 = performance.now();
+    const answers = await solveSudokus(model, items.map((w) => w.puzzle), {
+      maxSteps,
+      haltThreshold,
+      trace: items.some((w) => w.trace),
+      samples,
+      noise,
+      signal,
+    });
+    const ms = performance.now() - t0;
+    const rate = items.reduce((sum, w) => sum + w.cost, 0) / Math.max(ms, 1);
+    this.#costPerMs = this.#costPerMs === 0 ? rate : 0.8 * this.#costPerMs + 0.2 * rate;
+    return answers.map((answer) => ({ answer, ms, batchSize: items.length, model: name }));
+  }
+
+  /** The body text, under the size and time limits. */
+  async #body(c: Context): Promise<string> {
+    const { limits } = this.#o;
+    try {
+      return await readBodyText(c.req.raw, {
+        maxBytes: limits.maxBodyBytes,
+        timeoutMs: limits.bodyTimeoutMs,
+      });
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      if (error.reason === "too-large") throw new HttpError(413, error.message);
+      if (error.reason === "timeout") throw new HttpError(408, error.message);
+      console.warn(error.message); // one line per client that left mid-body
+      throw new HttpError(400, error.message);
+    }
+  }
+
+  #parse(text: string): SolveRequest {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      const why = text.trim() === ""
+        ? "the body is empty"
+        : (error as Error).message.split("\n")[0];
+      throw new HttpError(400, `body is not valid JSON: ${why}`);
+    }
+    const parsed = this.#o.schemas.SolveRequest.safeParse(body);
+    if (!parsed.success) {
+      const issues = formatIssues(parsed.error);
+      const first = issues[0];
+      throw new HttpError(400, first.path ? `${first.path}: ${first.message}` : first.message, {
+        issues,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** Each puzzle with its model, step cap, samples and cost. */
+  #works(request: SolveRequest, single: boolean): Work[] {
+    const raw = single ? [request.puzzle!] : request.puzzles!;
+    const label = (i: number) => single ? "puzzle" : `puzzles[${i}]`;
+    const grids = raw.map((item, i) => {
+      const grid = readPuzzle(item);
+      if (typeof grid === "string") throw new HttpError(400, `${label(i)}: ${grid}`);
+      return grid;
+    });
+    const entries = grids.map((g, i) => this.#resolve(g, request.model, label(i)));
+    const haltThreshold = request.haltThreshold ?? 0.9;
+    const trace = request.trace ?? false;
+    return grids.map((puzzle, i): Work => {
+      const maxSteps = request.maxSteps ?? entries[i].solveSteps;
+      const samples = request.samples ?? entries[i].solveSamples;
+      return {
+        puzzle,
+        // A model without a step default runs its N_sup, 16 in every preset.
+        cost: puzzle.size * puzzle.size * (maxSteps ?? 16) * (samples ?? 1),
+        trace,
+        model: entries[i].name,
+        maxSteps,
+        haltThreshold,
+        samples,
+        noise: entries[i].solveNoise,
+      };
+    });
+  }
+
+  #resolve(grid: SudokuGrid, name: string | undefined, label: string): ModelEntry {
+    try {
+      return this.#o.registry.resolve({ kind: "sudoku", size: grid.size }, name);
+    } catch (error) {
+      if (error instanceof UnknownModelError) {
+        throw new HttpError(404, `${error.message}; GET /v1/models lists the models`);
+      }
+      if (error instanceof ModelMismatchError) {
+        throw new HttpError(400, `${label}: ${error.message}`);
+      }
+      if (error instanceof MissingModelError) {
+        throw new HttpError(422, new MissingModelError(error.task, this.#o.missingHint).message);
+      }
+      throw error;
+    }
+  }
+
+  /** Admission by cost, before anything is queued: all of the request or none of it. */
+  #admit(works: Work[]): void {
+    const { limits } = this.#o;
+    const cost = works.reduce((sum, w) => sum + w.cost, 0);
+    if (cost > limits.maxQueuedCost) {
+      throw new HttpError(
+        413,
+        `the request costs ${cost} cell-steps (cells × maxSteps × samples), more than the server's limit of ${limits.maxQueuedCost}; send fewer puzzles, or lower maxSteps or samples`,
+      );
+    }
+    const load = this.batcher.stats();
+    if (load.queued + works.length > limits.maxQueue) throw new QueueFullError(limits.maxQueue);
+    if (load.queuedCost + cost > limits.maxQueuedCost) {
+      const excess = load.queuedCost + cost - limits.maxQueuedCost;
+      // Seconds until the excess will have run, at the rate measured so far (1..60).
+      const seconds = Math.ceil(excess / Math.max(this.#costPerMs, 1) / 1000);
+      throw new HttpError(
+        503,
+        `the server is busy (${load.queuedCost} cell-steps of work queued, limit ${limits.maxQueuedCost}); retry after the time in Retry-After`,
+        { headers: { "Retry-After": String(Math.min(60, Math.max(1, seconds))) } },
+      );
+    }
+  }
+
+  /**
+   * Submits the puzzles; the request's work is dropped when its client leaves, its
+   * deadline passes, or one of its puzzles fails.
+   */
+  async #solve(c: Context, works: Work[], haltThreshold: number): Promise<Done[]> {
+    const { limits } = this.#o;
+    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const failed = new AbortController();
+    const signal = AbortSignal.any([c.req.raw.signal, deadline, failed.signal]);
+    try {
+      return await Promise.all(works.map((work) =>
+        this.batcher.submit(
+          `${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}\u0000${
+            work.samples ?? 1
+          }`,
+          work,
+          { signal, cost: work.cost },
+        )
+      ));
+    } catch (error) {
+      failed.abort(error);
+      if (deadline.aborted) {
+        throw new HttpError(
+          503,
+          `the request ran past its deadline of ${limits.deadlineMs} ms (TRM_DEADLINE_MS); its unfinished puzzles were dropped; send fewer puzzles or a lower maxSteps`,
+        );
+      }
+      if (c.req.raw.signal.aborted) {
+        throw new HttpError(
+          400,
+          "the client closed the connection; the request's work was dropped",
+        );
+      }
+      throw error;
+    }
+  }
+}
