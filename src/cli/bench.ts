@@ -8,12 +8,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { matmul } from "../ops/matmul.ts";
 import { attentionBackward, attentionForward } from "../ops/attention.ts";
 import { UsageError } from "./errors.ts";
+import { intOption, parseOptions } from "./options.ts";
+import { runTorchScript } from "./torch.ts";
 import { benchHalting, benchModelForward } from "./bench_model.ts";
 import { benchStep } from "./bench_step.ts";
 
@@ -170,79 +171,40 @@ function shapeText(shape: Record<string, string | number>): string {
   return `B=${shape.b} S=${shape.s} H=${shape.h} hd=${shape.hd}`;
 }
 
-/** Finds a Python with torch: /usr/bin/python3 first (a pyenv shim may lack torch). */
-async function findTorchPython(): Promise<string | null> {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    try {
-      const r = await new Deno.Command(py, {
-        args: ["-c", "import torch"],
-        stdout: "null",
-        stderr: "null",
-      }).output();
-      if (r.success) return py;
-    } catch { /* not installed */ }
-  }
-  return null;
-}
-
 async function runTorch(
   ops: string[],
   repeat: number | undefined,
 ): Promise<Map<string, BenchResult> | string> {
-  const py = await findTorchPython();
-  if (!py) {
-    return "torch comparison skipped: no python3 with torch found (apt-get install python3-torch)";
-  }
-  const script = new URL("../../tools/bench_torch.py", import.meta.url).pathname;
-  const args = [script, "--ops", ops.join(",")];
+  const args = ["--ops", ops.join(",")];
   if (repeat !== undefined) args.push("--repeat", String(repeat));
-  const r = await new Deno.Command(py, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!r.success) {
-    const err = new TextDecoder().decode(r.stderr).trim().split("\n").pop() ?? "";
-    return `torch comparison failed: ${err}`;
-  }
+  const r = await runTorchScript("bench_torch.py", args);
+  if (!r.ok) return `torch comparison skipped: ${r.why}`;
   const results = new Map<string, BenchResult>();
-  for (const line of new TextDecoder().decode(r.stdout).split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    const obj = JSON.parse(line) as BenchResult;
+  for (const line of r.lines) {
+    const obj = line as BenchResult;
     const { op, gflops: _g, ms: _m, impl: _i, adapter: _a, threads: _t, ...shape } = obj;
     results.set(shapeKey(String(op), shape as Record<string, string | number>), obj);
   }
   return results;
 }
 
-/** A positive integer option, or `fallback` when absent; a UsageError names a bad one. */
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) {
-    throw new UsageError(`--${name} must be an integer ≥ 1, got "${text}"`);
-  }
-  return v;
-}
-
 /** Runs `bench`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean" },
-        "vs-torch": { type: "boolean" },
-        repeat: { type: "string" },
-        preset: { type: "string", multiple: true },
-        batch: { type: "string" },
-        steps: { type: "string" },
-        top: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see bench --help)`);
-  }
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      json: { type: "boolean" },
+      "vs-torch": { type: "boolean" },
+      repeat: { type: "string" },
+      preset: { type: "string", multiple: true },
+      batch: { type: "string" },
+      steps: { type: "string" },
+      top: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    "bench",
+    true,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -258,53 +220,59 @@ export async function run(args: string[]): Promise<number> {
       }"`,
     );
   }
+  const presetList = values.preset as string[] | undefined;
+  const json = values.json === true;
   if (what === "step") {
     await benchStep({
-      presets: values.preset ?? ["sudoku6", "sudoku9Tiny", "sudoku9Small"],
-      batch: positive("batch", values.batch, 64),
-      steps: positive("steps", values.steps, 3),
-      top: positive("top", values.top, 12),
-      json: values.json ?? false,
+      presets: presetList ?? ["sudoku6", "sudoku9Tiny", "sudoku9Small"],
+      batch: intOption(values, "batch", 1) ?? 64,
+      steps: intOption(values, "steps", 1) ?? 3,
+      top: intOption(values, "top", 1) ?? 12,
+      json,
     });
     return 0;
   }
   if (what === "model" || what === "halting") {
     const options = {
-      presets: values.preset ?? ["sudokuMlp", "sudokuAttention"],
-      batch: positive("batch", values.batch, what === "model" ? 64 : 16),
-      steps: positive("steps", values.steps, what === "model" ? 1 : 4),
-      json: values.json ?? false,
-      vsTorch: values["vs-torch"] ?? false,
+      presets: presetList ?? ["sudokuMlp", "sudokuAttention"],
+      batch: intOption(values, "batch", 1) ?? (what === "model" ? 64 : 16),
+      steps: intOption(values, "steps", 1) ?? (what === "model" ? 1 : 4),
+      json,
+      vsTorch: values["vs-torch"] === true,
     };
     if (what === "model") await benchModelForward(options);
     else await benchHalting(options);
     return 0;
   }
-  let repeat: number | undefined;
-  if (values.repeat !== undefined) {
-    repeat = Number(values.repeat);
-    if (!Number.isInteger(repeat) || repeat < 1) {
-      throw new UsageError(`--repeat must be an integer ≥ 1, got "${values.repeat}"`);
-    }
-  }
-  const ops = what === "all" ? ["matmul", "attention"] : [what];
+  await benchOps(what === "all" ? ["matmul", "attention"] : [what], {
+    repeat: intOption(values, "repeat", 1),
+    json,
+    vsTorch: values["vs-torch"] === true,
+  });
+  return 0;
+}
+
+/** The kernel benchmarks (matmul, attention), beside PyTorch with --vs-torch. */
+async function benchOps(
+  ops: string[],
+  o: { repeat?: number; json: boolean; vsTorch: boolean },
+): Promise<void> {
+  const { repeat } = o;
   const cases = [
     ...(ops.includes("matmul") ? matmulCases() : []),
     ...(ops.includes("attention") ? attentionCases() : []),
   ];
-
   // Torch first, so both sides do not compete for the CPU.
   let torch: Map<string, BenchResult> | null = null;
-  if (values["vs-torch"]) {
+  if (o.vsTorch) {
     const t = await runTorch(ops, repeat);
     if (typeof t === "string") console.error(t);
     else torch = t;
   }
-
   const gpu = await Gpu.create();
   try {
     const adapter = gpu.summary.description || gpu.summary.vendor;
-    if (!values.json) {
+    if (!o.json) {
       const head = ["op", "shape", "ms", "GFLOP/s"];
       if (torch) head.push("torch GFLOP/s", "ratio");
       console.log(`adapter: ${adapter} (profile ${gpu.profile})`);
@@ -322,11 +290,11 @@ export async function run(args: string[]): Promise<number> {
         impl: "webgpu",
       };
       if (ref) {
-        if (values.json) console.log(JSON.stringify(ref));
+        if (o.json) console.log(JSON.stringify(ref));
         result.torch_gflops = Number(ref.gflops);
         result.ratio = round(gflops / Number(ref.gflops), 4);
       }
-      if (values.json) {
+      if (o.json) {
         console.log(JSON.stringify(result));
       } else {
         const row = [c.op, shapeText(c.shape), round(ms).toString(), round(gflops).toString()];
@@ -342,7 +310,6 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     gpu.destroy();
   }
-  return 0;
 }
 
 function round(x: number, digits = 3): number {

@@ -14,6 +14,7 @@ import { Gpu } from "../gpu/gpu.ts";
 import { presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
 import { UsageError } from "./errors.ts";
+import { runTorchScript } from "./torch.ts";
 
 /** Options both model benchmarks take. */
 export interface ModelBenchOptions {
@@ -101,32 +102,24 @@ export async function benchModelForward(options: ModelBenchOptions): Promise<voi
 }
 
 async function runTorch(options: ModelBenchOptions): Promise<void> {
-  const python = ["/usr/bin/python3", "python3"];
-  for (const exe of python) {
-    try {
-      const out = await new Deno.Command(exe, {
-        args: ["tools/bench_model_torch.py", String(options.batch), String(options.steps)],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      if (!out.success) continue;
-      for (const line of new TextDecoder().decode(out.stdout).trim().split("\n")) {
-        const r = JSON.parse(line);
-        if (!options.presets.includes(r.preset)) continue;
-        print(
-          options.json,
-          r,
-          `${
-            String(r.preset).padEnd(16)
-          } batch ${r.batch}: ${r.ms_per_step} ms per supervision step (PyTorch ${r.threads} threads, CPU)`,
-        );
-      }
-      return;
-    } catch {
-      // try the next interpreter
-    }
+  const out = await runTorchScript("bench_model_torch.py", [
+    String(options.batch),
+    String(options.steps),
+  ]);
+  if (!out.ok) {
+    console.error(`bench: PyTorch comparison skipped: ${out.why}`);
+    return;
   }
-  console.error("bench: PyTorch not available (install python3-torch); skipped the comparison");
+  for (const r of out.lines) {
+    if (!options.presets.includes(String(r.preset))) continue;
+    print(
+      options.json,
+      r,
+      `${
+        String(r.preset).padEnd(16)
+      } batch ${r.batch}: ${r.ms_per_step} ms per supervision step (PyTorch ${r.threads} threads, CPU)`,
+    );
+  }
 }
 
 /** predict time with early halting versus none. */

@@ -6,17 +6,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { recordsToDataset } from "../data/csv.ts";
 import type { TokenDataset } from "../data/dataset.ts";
 import { readOfficialSplit } from "../data/official.ts";
 import { parsePuzzleFile } from "../data/puzzle_lines.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { loadModel } from "../model/checkpoint.ts";
+import type { TinyRecursiveModel } from "../model/model.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { evaluateSettings, type SolveSetting } from "../train/evaluate_solve.ts";
 import { mazePathCounter } from "../train/maze_metrics.ts";
 import { UsageError } from "./errors.ts";
+import { intOption, numberOption, parseOptions } from "./options.ts";
 
 const HELP =
   `Usage: deno run -A cli.ts eval --model MODEL.safetensors --data FILE [--limit N] [--json]
@@ -123,89 +124,101 @@ export interface EvalRunOptions {
   gpu?: Gpu;
 }
 
-/** Runs `eval` with its arguments; returns the exit code. */
-export async function run(args: string[], options: EvalRunOptions = {}): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string" },
-        data: { type: "string" },
-        split: { type: "string" },
-        limit: { type: "string" },
-        batch: { type: "string" },
-        steps: { type: "string" },
-        samples: { type: "string" },
-        "halt-threshold": { type: "string" },
-        noise: { type: "string" },
-        seed: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see eval --help)`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+/** The flags of `eval`, checked. */
+interface EvalFlags {
+  model: string;
+  data: string;
+  split?: string;
+  json: boolean;
+  limit?: number;
+  batchSize?: number;
+  stepList?: number[];
+  sampleList?: number[];
+  haltThreshold?: number;
+  noise?: number;
+  seed: number;
+  /** Any of --samples, --halt-threshold, --noise, --seed: the solve-setting table. */
+  solveMode: boolean;
+}
+
+function evalFlags(args: string[]): EvalFlags | "help" {
+  const { values } = parseOptions(args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    split: { type: "string" },
+    limit: { type: "string" },
+    batch: { type: "string" },
+    steps: { type: "string" },
+    samples: { type: "string" },
+    "halt-threshold": { type: "string" },
+    noise: { type: "string" },
+    seed: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, "eval");
+  if (values.help) return "help";
   if (!values.model) throw new UsageError("--model FILE is required");
   if (!values.data) {
     throw new UsageError(
       "--data FILE is required (a puzzle CSV or list, or an official dataset directory)",
     );
   }
-  const positive = (name: "limit" | "batch" | "seed") => {
-    const text = values[name];
-    if (text === undefined) return undefined;
-    const v = Number(text);
-    if (!Number.isInteger(v) || v < 1) {
-      throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
-    }
-    return v;
+  const haltThreshold = numberOption(values, "halt-threshold", 0, 1e9);
+  const noise = numberOption(values, "noise", 0, 10);
+  const sampleList = intList(values.samples as string | undefined, "samples", 64);
+  return {
+    model: String(values.model),
+    data: String(values.data),
+    split: values.split as string | undefined,
+    json: values.json === true,
+    limit: intOption(values, "limit", 1),
+    batchSize: intOption(values, "batch", 1),
+    stepList: intList(values.steps as string | undefined, "steps", 1024),
+    sampleList,
+    haltThreshold,
+    noise,
+    seed: intOption(values, "seed", 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    solveMode: sampleList !== undefined || haltThreshold !== undefined ||
+      noise !== undefined || values.seed !== undefined,
   };
-  const limit = positive("limit"), batchSize = positive("batch");
-  const stepList = intList(values.steps, "steps", 1024);
-  const sampleList = intList(values.samples, "samples", 64);
-  const number = (name: "halt-threshold" | "noise", max: number) => {
-    const text = values[name];
-    if (text === undefined) return undefined;
-    const v = Number(text);
-    if (text.trim() === "" || !Number.isFinite(v) || v < 0 || v > max) {
-      throw new UsageError(`--${name} must be a number in [0, ${max}], got "${text}"`);
-    }
-    return v;
-  };
-  const haltThreshold = number("halt-threshold", 1e9), noise = number("noise", 10);
-  const seed = values.seed === undefined ? 0 : Number(values.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`);
-  }
-  const solveMode = sampleList !== undefined || haltThreshold !== undefined ||
-    noise !== undefined || values.seed !== undefined;
+}
 
+/** The model bytes and the evaluation data the flags name. */
+async function readInputs(f: EvalFlags): Promise<{ modelBytes: Uint8Array; data: TokenDataset }> {
   let modelBytes;
   try {
-    modelBytes = await Deno.readFile(values.model);
+    modelBytes = await Deno.readFile(f.model);
   } catch (e) {
-    throw new UsageError(`cannot read --model ${values.model}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read --model ${f.model}: ${(e as Error).message}`);
   }
-  let data: TokenDataset;
   let stat;
   try {
-    stat = await Deno.stat(values.data);
+    stat = await Deno.stat(f.data);
   } catch (e) {
-    throw new UsageError(`cannot read --data ${values.data}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read --data ${f.data}: ${(e as Error).message}`);
   }
-  if (stat.isDirectory) {
-    data = await readOfficialSplit((p) => Deno.readFile(p), values.data, values.split ?? "test");
-  } else {
-    data = await readPuzzleData(values.data, limit, !values.json);
+  const data = stat.isDirectory
+    ? await readOfficialSplit((p) => Deno.readFile(p), f.data, f.split ?? "test")
+    : await readPuzzleData(f.data, f.limit, !f.json);
+  return { modelBytes, data };
+}
+
+/** Progress on a terminal's standard error (nothing with --json or when piped). */
+function progressLine(json: boolean): { show?: (text: string) => void; clear: () => void } {
+  if (json || !Deno.stderr.isTerminal()) return { clear: () => {} };
+  const encoder = new TextEncoder();
+  const show = (text: string) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${text}`));
+  return { show, clear: () => show("") };
+}
+
+/** Runs `eval` with its arguments; returns the exit code. */
+export async function run(args: string[], options: EvalRunOptions = {}): Promise<number> {
+  const f = evalFlags(args);
+  if (f === "help") {
+    console.log(HELP);
+    return 0;
   }
+  const { modelBytes, data } = await readInputs(f);
   const gpu = options.gpu ?? await Gpu.create();
   const model = await loadModel(modelBytes, { gpu });
   try {
@@ -219,106 +232,107 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
         `the data's vocabulary (${data.metadata.vocab_size}) is larger than the model's (${model.config.vocabSize})`,
       );
     }
-    const progress = !values.json && Deno.stderr.isTerminal();
-    const encoder = new TextEncoder();
-    if (solveMode) {
-      const settings: SolveSetting[] = [];
-      for (const maxSteps of stepList ?? [model.config.maxSupervisionSteps]) {
-        for (const samples of sampleList ?? [1]) {
-          settings.push({ maxSteps, samples, haltThreshold: haltThreshold ?? 0.9, noise, seed });
-        }
-      }
-      const rows = await evaluateSettings(model, data, settings, {
-        limit,
-        batchSize: batchSize ?? 64,
-        ignoreLabel: data.metadata.ignore_label_id ?? 0,
-        onProgress: progress
-          ? (i, done, total) =>
-            Deno.stderr.writeSync(
-              encoder.encode(`\r\x1b[2Ksetting ${i + 1}/${settings.length}: ${done}/${total}`),
-            )
-          : undefined,
-      });
-      if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
-      if (values.json) {
-        for (const r of rows) {
-          console.log(JSON.stringify({
-            model: values.model,
-            data: values.data,
-            adapter: gpu.summary.description,
-            ...r,
-          }));
-        }
-      } else {
-        console.log(
-          `${rows[0].count} puzzles, halt threshold ${rows[0].haltThreshold}` +
-            (noise !== undefined ? `, noise ${noise}` : "") + ` (${gpu.summary.description})`,
-        );
-        console.log("steps  samples   exact    cells  mean steps  puzzles/s  s/puzzle");
-        for (const r of rows) {
-          console.log(
-            `${String(r.maxSteps).padStart(5)}  ${String(r.samples).padStart(7)}  ${
-              (100 * r.exactAccuracy).toFixed(2).padStart(6)
-            }%  ${(100 * r.tokenAccuracy).toFixed(2).padStart(6)}%  ${
-              r.meanSteps.toFixed(2).padStart(10)
-            }  ${r.puzzlesPerSecond.toFixed(2).padStart(9)}  ${
-              (1 / Math.max(r.puzzlesPerSecond, 1e-9)).toFixed(3).padStart(8)
-            }`,
-          );
-        }
-      }
-      return 0;
-    }
-    const maze = isMazeData(data) ? mazePathCounter(data) : undefined;
-    const maxSteps = stepList ? Math.max(...stepList) : undefined;
-    const r = await evaluate(model, data, {
-      onPredictions: maze?.onPredictions,
-      limit,
-      batchSize,
-      maxSteps,
-      ignoreLabel: data.metadata.ignore_label_id ?? 0,
-      onProgress: progress
-        ? (done, total) =>
-          Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${done}/${total} puzzles`))
-        : undefined,
-    });
-    if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
-    const paths = maze?.rates();
-    if (values.json) {
-      console.log(
-        JSON.stringify({
-          model: values.model,
-          data: values.data,
-          adapter: gpu.summary.description,
-          ...r,
-          ...paths,
-        }),
-      );
-    } else {
-      console.log(
-        `${r.count} puzzles: exact accuracy ${
-          (100 * r.exactAccuracy).toFixed(2)
-        }%, token accuracy ${(100 * r.tokenAccuracy).toFixed(2)}%\n` +
-          (paths
-            ? `maze paths: valid path ${(100 * paths.validPath).toFixed(2)}%, shortest path ${
-              (100 * paths.shortestPath).toFixed(2)
-            }%\n`
-            : "") +
-          `halting head: mean halting step ${
-            r.meanHaltStep.toFixed(2)
-          }, exact accuracy where it halts ${(100 * r.haltedExactAccuracy).toFixed(2)}%\n` +
-          (stepList && stepList.length > 1
-            ? `exact accuracy by step cap: ${
-              stepList.map((k) => `${k}: ${(100 * r.exactByStep[k - 1]).toFixed(2)}%`).join(", ")
-            }\n`
-            : "") +
-          `${r.puzzlesPerSecond.toFixed(1)} puzzles/s (${
-            r.seconds.toFixed(1)
-          } s on ${gpu.summary.description})`,
-      );
-    }
+    if (f.solveMode) await solveTable(f, model, data, gpu.summary.description);
+    else await officialEval(f, model, data, gpu.summary.description);
     return 0;
   } finally {
     model.dispose();
   }
+}
+
+/** Solve mode: exact accuracy and speed for every (step cap, samples) setting. */
+async function solveTable(
+  f: EvalFlags,
+  model: TinyRecursiveModel,
+  data: TokenDataset,
+  adapter: string,
+): Promise<void> {
+  const settings: SolveSetting[] = [];
+  for (const maxSteps of f.stepList ?? [model.config.maxSupervisionSteps]) {
+    for (const samples of f.sampleList ?? [1]) {
+      settings.push({
+        maxSteps,
+        samples,
+        haltThreshold: f.haltThreshold ?? 0.9,
+        noise: f.noise,
+        seed: f.seed,
+      });
+    }
+  }
+  const progress = progressLine(f.json);
+  const rows = await evaluateSettings(model, data, settings, {
+    limit: f.limit,
+    batchSize: f.batchSize ?? 64,
+    ignoreLabel: data.metadata.ignore_label_id ?? 0,
+    onProgress: progress.show &&
+      ((i, done, total) => progress.show!(`setting ${i + 1}/${settings.length}: ${done}/${total}`)),
+  });
+  progress.clear();
+  if (f.json) {
+    for (const r of rows) {
+      console.log(JSON.stringify({ model: f.model, data: f.data, adapter, ...r }));
+    }
+    return;
+  }
+  console.log(
+    `${rows[0].count} puzzles, halt threshold ${rows[0].haltThreshold}` +
+      (f.noise !== undefined ? `, noise ${f.noise}` : "") + ` (${adapter})`,
+  );
+  console.log("steps  samples   exact    cells  mean steps  puzzles/s  s/puzzle");
+  for (const r of rows) {
+    console.log(
+      `${String(r.maxSteps).padStart(5)}  ${String(r.samples).padStart(7)}  ${
+        (100 * r.exactAccuracy).toFixed(2).padStart(6)
+      }%  ${(100 * r.tokenAccuracy).toFixed(2).padStart(6)}%  ${
+        r.meanSteps.toFixed(2).padStart(10)
+      }  ${r.puzzlesPerSecond.toFixed(2).padStart(9)}  ${
+        (1 / Math.max(r.puzzlesPerSecond, 1e-9)).toFixed(3).padStart(8)
+      }`,
+    );
+  }
+}
+
+/** Official mode: every supervision step (halting head reported, not obeyed). */
+async function officialEval(
+  f: EvalFlags,
+  model: TinyRecursiveModel,
+  data: TokenDataset,
+  adapter: string,
+): Promise<void> {
+  const maze = isMazeData(data) ? mazePathCounter(data) : undefined;
+  const progress = progressLine(f.json);
+  const r = await evaluate(model, data, {
+    onPredictions: maze?.onPredictions,
+    limit: f.limit,
+    batchSize: f.batchSize,
+    maxSteps: f.stepList ? Math.max(...f.stepList) : undefined,
+    ignoreLabel: data.metadata.ignore_label_id ?? 0,
+    onProgress: progress.show && ((done, total) => progress.show!(`${done}/${total} puzzles`)),
+  });
+  progress.clear();
+  const paths = maze?.rates();
+  if (f.json) {
+    console.log(JSON.stringify({ model: f.model, data: f.data, adapter, ...r, ...paths }));
+    return;
+  }
+  const stepList = f.stepList;
+  console.log(
+    `${r.count} puzzles: exact accuracy ${(100 * r.exactAccuracy).toFixed(2)}%, token accuracy ${
+      (100 * r.tokenAccuracy).toFixed(2)
+    }%\n` +
+      (paths
+        ? `maze paths: valid path ${(100 * paths.validPath).toFixed(2)}%, shortest path ${
+          (100 * paths.shortestPath).toFixed(2)
+        }%\n`
+        : "") +
+      `halting head: mean halting step ${
+        r.meanHaltStep.toFixed(2)
+      }, exact accuracy where it halts ${(100 * r.haltedExactAccuracy).toFixed(2)}%\n` +
+      (stepList && stepList.length > 1
+        ? `exact accuracy by step cap: ${
+          stepList.map((k) => `${k}: ${(100 * r.exactByStep[k - 1]).toFixed(2)}%`).join(", ")
+        }\n`
+        : "") +
+      `${r.puzzlesPerSecond.toFixed(1)} puzzles/s (${r.seconds.toFixed(1)} s on ${adapter})`,
+  );
 }

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { Gpu } from "../gpu/gpu.ts";
-import { UsageError } from "./errors.ts";
+import { parseOptions } from "./options.ts";
 
 const HELP = `Usage: deno run -A cli.ts info [--json]
 
@@ -86,17 +85,10 @@ function detectBackend(): { name: string; source: string } {
 
 /** Runs `info`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see info --help)`);
-  }
+  const { values } = parseOptions(args, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, "info");
   if (values.help) {
     console.log(HELP);
     return 0;

@@ -62,7 +62,11 @@ export function numberOption(
   if (text === undefined) return undefined;
   const v = Number(text);
   if (typeof text !== "string" || text.trim() === "" || !Number.isFinite(v) || v < min || v > max) {
-    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${text}"`);
+    throw new UsageError(
+      `--${name} must be a number ${
+        max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`
+      }, got "${text}"`,
+    );
   }
   return v;
 }

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import type { Gpu } from "../gpu/gpu.ts";
 import { formatSudokuGrid, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
 import type { ParsedSudoku } from "../puzzles/sudoku_parse.ts";
@@ -27,6 +26,7 @@ import {
 } from "../solve/sudoku.ts";
 import { readFileOrNull, SHIPPED_INDEX } from "../host/files.ts";
 import { UsageError } from "./errors.ts";
+import { intOption, numberOption, parseOptions } from "./options.ts";
 import { openInput, puzzleBatches } from "./solve_input.ts";
 
 const HELP = `Usage: deno run -A cli.ts solve FILE|- [options]
@@ -87,22 +87,6 @@ export interface SolveJsonLine {
   trace?: string[];
 }
 
-function intOption(
-  name: string,
-  text: string | undefined,
-  min: number,
-  max = Infinity,
-): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new UsageError(
-      `--${name} must be an integer in ${min}..${max === Infinity ? "" : max}, got "${text}"`,
-    );
-  }
-  return v;
-}
-
 function where(p: ParsedSudoku): string {
   return p.line !== undefined ? `line ${p.line}` : `item ${p.item}`;
 }
@@ -127,37 +111,41 @@ export interface SolveIo {
   stdin?: ReadableStream<Uint8Array>;
 }
 
-/** Runs `solve` with its arguments; returns the exit code. */
-export async function run(args: string[], io: SolveIo = {}): Promise<number> {
-  const write = io.write ?? writeStdout;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        model: { type: "string" },
-        "max-steps": { type: "string" },
-        "halt-threshold": { type: "string" },
-        samples: { type: "string" },
-        noise: { type: "string" },
-        seed: { type: "string" },
-        size: { type: "string" },
-        batch: { type: "string" },
-        json: { type: "boolean" },
-        trace: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see solve --help)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    await write(HELP + "\n");
-    return 0;
-  }
+/** The flags of `solve`, checked. */
+interface SolveFlags {
+  file: string;
+  model?: string;
+  maxSteps?: number;
+  batch: number;
+  samples?: number;
+  seed: number;
+  noise?: number;
+  size?: SudokuSize;
+  haltThreshold: number;
+  json: boolean;
+  trace: boolean;
+}
+
+function solveFlags(args: string[]): SolveFlags | "help" {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      model: { type: "string" },
+      "max-steps": { type: "string" },
+      "halt-threshold": { type: "string" },
+      samples: { type: "string" },
+      noise: { type: "string" },
+      seed: { type: "string" },
+      size: { type: "string" },
+      batch: { type: "string" },
+      json: { type: "boolean" },
+      trace: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    "solve",
+    true,
+  );
+  if (values.help) return "help";
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
@@ -165,36 +153,42 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         : `solve takes one puzzle file, got ${positionals.length}: ${positionals.join(" ")}`,
     );
   }
-  const file = positionals[0];
-  const maxSteps = intOption("max-steps", values["max-steps"], 1, 1024);
-  const batch = intOption("batch", values.batch, 1, 4096) ?? 64;
-  const samples = intOption("samples", values.samples, 1, 64);
-  const seed = intOption("seed", values.seed, 0, Number.MAX_SAFE_INTEGER) ?? 0;
-  let noise: number | undefined;
-  if (values.noise !== undefined) {
-    noise = Number(values.noise);
-    if (!Number.isFinite(noise) || noise < 0 || noise > 10 || values.noise.trim() === "") {
-      throw new UsageError(`--noise must be a number in [0, 10], got "${values.noise}"`);
-    }
-  }
-  const size = intOption("size", values.size, 4, 9);
+  const size = intOption(values, "size", 4, 9);
   if (size !== undefined && size !== 4 && size !== 6 && size !== 9) {
     throw new UsageError(`--size must be 4, 6 or 9, got ${size}`);
   }
-  let haltThreshold = 0.9;
-  if (values["halt-threshold"] !== undefined) {
-    haltThreshold = Number(values["halt-threshold"]);
-    if (
-      !Number.isFinite(haltThreshold) || haltThreshold < 0 || values["halt-threshold"].trim() === ""
-    ) {
-      throw new UsageError(
-        `--halt-threshold must be a number ≥ 0 (1 never halts early), got "${
-          values["halt-threshold"]
-        }"`,
-      );
-    }
+  const threshold = values["halt-threshold"];
+  const haltThreshold = threshold === undefined ? 0.9 : Number(threshold);
+  if (!Number.isFinite(haltThreshold) || haltThreshold < 0 || String(threshold).trim() === "") {
+    throw new UsageError(
+      `--halt-threshold must be a number ≥ 0 (1 never halts early), got "${threshold}"`,
+    );
   }
+  return {
+    file: positionals[0],
+    model: values.model as string | undefined,
+    maxSteps: intOption(values, "max-steps", 1, 1024),
+    batch: intOption(values, "batch", 1, 4096) ?? 64,
+    samples: intOption(values, "samples", 1, 64),
+    seed: intOption(values, "seed", 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    noise: numberOption(values, "noise", 0, 10),
+    size: size as SudokuSize | undefined,
+    haltThreshold,
+    json: values.json === true,
+    trace: values.trace === true,
+  };
+}
 
+/** Runs `solve` with its arguments; returns the exit code. */
+export async function run(args: string[], io: SolveIo = {}): Promise<number> {
+  const write = io.write ?? writeStdout;
+  const flags = solveFlags(args);
+  if (flags === "help") {
+    await write(HELP + "\n");
+    return 0;
+  }
+  const { file, maxSteps, batch, samples, seed, noise, size, haltThreshold } = flags;
+  const values = { model: flags.model, json: flags.json, trace: flags.trace };
   const label = file === "-" ? "standard input" : file;
   const input = file === "-"
     ? io.stdin ??

@@ -12,6 +12,7 @@ import { measureTrainThroughput } from "../train/bench.ts";
 import { TRMTrainer } from "../train/trainer.ts";
 import { UsageError } from "./errors.ts";
 import { intOption, jsonObjectOption, type OptionValues } from "./options.ts";
+import { runTorchScript } from "./torch.ts";
 
 /** `train --bench`: slot-loop throughput here and, with the same config, in PyTorch. */
 export async function trainBench(values: OptionValues): Promise<number> {
@@ -51,36 +52,20 @@ export async function trainBench(values: OptionValues): Promise<number> {
     examples_steps_per_s: ours.examplesStepsPerSecond,
   }];
   if (!values["no-torch"]) {
-    const script = new URL("../../tools/bench_train_torch.py", import.meta.url).pathname;
-    const cmd = new Deno.Command("/usr/bin/python3", {
-      args: [
-        script,
-        "--config",
-        JSON.stringify(config),
-        "--batch",
-        String(batch),
-        "--steps",
-        String(steps),
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    });
-    let output;
-    try {
-      output = await cmd.output();
-    } catch (e) {
+    const out = await runTorchScript("bench_train_torch.py", [
+      "--config",
+      JSON.stringify(config),
+      "--batch",
+      String(batch),
+      "--steps",
+      String(steps),
+    ]);
+    if (!out.ok || out.lines.length === 0) {
       throw new UsageError(
-        `cannot run /usr/bin/python3 for the PyTorch bench (${
-          (e as Error).message
-        }); use --no-torch`,
+        `the PyTorch bench did not run: ${out.ok ? "no result" : out.why}; use --no-torch`,
       );
     }
-    const text = new TextDecoder().decode(output.stdout).trim().split("\n").pop() ?? "";
-    if (!output.success || !text.startsWith("{")) {
-      const err = new TextDecoder().decode(output.stderr).trim().split("\n").pop();
-      throw new Error(`the PyTorch bench failed: ${err}`);
-    }
-    results.push({ preset: presetName, ...JSON.parse(text) });
+    results.push({ preset: presetName, ...out.lines[out.lines.length - 1] });
   }
   for (const r of results) {
     if (json) console.log(JSON.stringify(r));
