@@ -11,9 +11,26 @@ import type { GeneratedMaze } from "../puzzles/maze_generate.ts";
 import { formatMazeLine } from "../puzzles/maze.ts";
 import { formatSudokuLine, isSudokuSize } from "../puzzles/sudoku_grid.ts";
 import type { GeneratedSudoku } from "../puzzles/sudoku_generate.ts";
-import { splitCsvLine } from "../puzzles/sudoku_parse.ts";
 import { MAZE_VOCAB_SIZE, sudokuVocabSize } from "../puzzles/encoding.ts";
 import { defaultMetadata, type PuzzleTask, type TokenDataset } from "./dataset.ts";
+
+/** Splits one CSV record (double quotes may wrap a field; "" inside is a quote). */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') field += '"', i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === "") quoted = true;
+    else if (ch === ",") fields.push(field), field = "";
+    else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}
 
 /** One CSV row. */
 export interface PuzzleRecord {

@@ -5,6 +5,9 @@
  * @module
  */
 import { derivedSizes, type ModelConfig } from "./config.ts";
+import { seededUniform } from "../util/rng.ts";
+
+export { seededUniform };
 
 /** How a tensor is initialised. */
 export type InitKind =
@@ -121,23 +124,6 @@ export function countParameters(config: ModelConfig): number {
     if (spec.trainable) n += spec.shape.reduce((a, b) => a * b, 1);
   }
   return n;
-}
-
-/** A small seeded PRNG (sfc32) giving uniform floats in [0, 1). */
-export function seededUniform(seed: number): () => number {
-  let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = seed >>> 0;
-  const next = () => {
-    a >>>= 0, b >>>= 0, c >>>= 0, d >>>= 0;
-    const t = (a + b | 0) + d | 0;
-    d = d + 1 | 0;
-    a = b ^ b >>> 9;
-    b = c + (c << 3) | 0;
-    c = c << 21 | c >>> 11;
-    c = c + t | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
 }
 
 /**

@@ -19,7 +19,7 @@
 
 import type { Bindable, Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
-import { expandTemplate } from "./attention.ts";
+import { expandTemplate } from "./template.ts";
 import registerSource from "../../kernels/matmul_register.wgsl" with { type: "text" };
 import tiledSource from "../../kernels/matmul_tiled.wgsl" with { type: "text" };
 import textureSource from "../../kernels/matmul_texture.wgsl" with { type: "text" };

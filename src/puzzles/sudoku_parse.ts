@@ -22,6 +22,10 @@ import {
   explainInvalidSolution,
   findSudokuConflicts,
 } from "./sudoku_validate.ts";
+import { splitCsvLine } from "../data/csv.ts";
+
+// Kept importable from here, where it lived first.
+export { splitCsvLine };
 
 /** Options of {@linkcode parseSudoku}. */
 export interface ParseSudokuOptions {
@@ -157,24 +161,6 @@ function readCells(text: string, columnOffset = 0): number[] | string {
     }
   }
   return cells;
-}
-
-/** Splits one CSV record (double quotes may wrap a field; "" inside is a quote). */
-export function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = "", quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') field += '"', i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === "") quoted = true;
-    else if (ch === ",") fields.push(field), field = "";
-    else field += ch;
-  }
-  fields.push(field);
-  return fields;
 }
 
 function looksLikePuzzle(field: string): boolean {
