@@ -1,7 +1,7 @@
 """Writes the PyTorch parity fixtures of the slot-loop trainer: 10 optimizer steps, llm.c style.
 
 Run with Debian's torch:  /usr/bin/python3 tools/make_optim_fixtures.py
-Outputs, in tests/fixtures/ (read by tests/optim_parity_test.ts):
+Outputs, in tests/fixtures/ (read by tests/train/optim_parity_test.ts):
   optim_atan2_attention.safetensors  Adam-atan2 (official TRM optimizer), warmup + cosine LR,
                                      EMA, puzzle-embedding prefix with sign-SGD (own lr and
                                      weight decay), halting exploration on, attention + RoPE
@@ -70,7 +70,7 @@ from trm_reference import (IGNORE_INDEX, TRM, TRMConfig, act_loss, load_safetens
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, "tests", "fixtures")
 STEPS = 10
-RELATIVE_TOLERANCE = 1e-4  # the rule of tests/optim_parity_test.ts (as model_parity_test.ts)
+RELATIVE_TOLERANCE = 1e-4  # the rule of tests/train/optim_parity_test.ts (as tests/model/parity_test.ts)
 F32_FACTOR = 0.1  # the float32 rerun must agree within F32_FACTOR x that tolerance
 Q_MARGIN = 0.01  # min |q_halt| (q_halt > 0 halts; q_halt >= 0 also enters a metric)
 LOGIT_MARGIN = 1e-3  # min top-2 logit gap at a valid token
