@@ -1,5 +1,7 @@
 /**
  * The HTTP server: `deno serve -A server.ts` (add `--port 8000 --host 127.0.0.1` as needed).
+ * Deno's server has no header or idle timeouts; `deno run -A cli.ts serve` puts a TCP guard
+ * with both in front of the same app (use it where clients are not trusted).
  *
  * Serves the shipped models (`models/index.json`); `TRM_MODEL=a.safetensors,b.safetensors`
  * adds checkpoints (they win for their puzzle size). Limits come from `TRM_MAX_BATCH`,
@@ -10,25 +12,12 @@
  *
  * @module
  */
-import { readFileOrNull, SHIPPED_INDEX } from "./src/host/files.ts";
-import { createApp } from "./src/server/app.ts";
-import { limitsFromEnv } from "./src/server/env.ts";
-import { openRegistry } from "./src/solve/registry.ts";
+import { appFromEnv } from "./src/host/app_env.ts";
 
-/** Builds the app from the environment; a bad setting or model is one line and exit 1. */
-async function appFromEnv() {
+/** The app from the environment; a bad setting or model is one line and exit 1. */
+async function start() {
   try {
-    const limits = limitsFromEnv(Deno.env.toObject());
-    const extra = (Deno.env.get("TRM_MODEL") ?? "").split(",").map((s) => s.trim()).filter(
-      Boolean,
-    );
-    const registry = await openRegistry({
-      readFile: readFileOrNull,
-      indexUrl: SHIPPED_INDEX,
-      modelFiles: extra.map((file) => new URL(file, `file://${Deno.cwd()}/`)),
-      missingHint: "start the server with TRM_MODEL=FILE",
-    });
-    return createApp({ registry, limits });
+    return await appFromEnv(Deno.env.toObject());
   } catch (error) {
     console.error(`error: ${(error as Error)?.message?.split("\n")[0] ?? error}`);
     if (Deno.env.get("TRM_DEBUG")) console.error(error);
@@ -37,4 +26,4 @@ async function appFromEnv() {
 }
 
 /** The app `deno serve` runs. */
-export default await appFromEnv();
+export default await start();

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: "score a model on a puzzle file (CSV or one a line) or an official dataset",
     load: () => import("./eval.ts"),
   },
+  serve: {
+    summary: "serve the HTTP API with header and idle timeouts (deno serve server.ts has none)",
+    load: () => import("./serve.ts"),
+  },
   info: { summary: "show the WebGPU adapter, backend and limits", load: () => import("./info.ts") },
   bench: {
     summary: "benchmarks: matmul, attention, model, halting, step (a training step by kernel)",

@@ -1,0 +1,83 @@
+/**
+ * `cli.ts serve`: the HTTP app of `server.ts` behind a TCP guard that closes connections
+ * whose request headers are too slow (slowloris) or that sit idle between requests, which
+ * `deno serve` alone does not do. The app listens on an ephemeral loopback port; only the
+ * guard faces clients.
+ *
+ * @module
+ */
+import { appFromEnv } from "../host/app_env.ts";
+import { guardTcp } from "../host/tcp_guard.ts";
+import { UsageError } from "./errors.ts";
+import { intOption, parseOptions } from "./options.ts";
+
+const HELP = `Usage: deno run -A cli.ts serve [--port 8000] [--host 0.0.0.0] [options]
+
+Serves POST /v1/solve, GET /v1/models, GET /healthz, GET /openapi.json and the page at /
+(the app of server.ts, configured by TRM_* variables), behind connection timeouts.
+
+Options:
+  --port N                 port to listen on (default 8000)
+  --host H                 address to listen on (default 0.0.0.0: every interface)
+  --header-timeout-ms N    close a connection whose request headers take longer
+                           (default TRM_HEADER_TIMEOUT_MS or 10000)
+  --idle-timeout-ms N      close a keep-alive connection idle this long after a response
+                           (default TRM_IDLE_TIMEOUT_MS or 30000)
+  --max-connections N      most open client connections (default 1024)`;
+
+/** Runs `serve` until the process is stopped; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, {
+    port: { type: "string" },
+    host: { type: "string" },
+    "header-timeout-ms": { type: "string" },
+    "idle-timeout-ms": { type: "string" },
+    "max-connections": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, "serve");
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const env = Deno.env.toObject();
+  const fromEnv = (name: string) => env[name] === undefined ? undefined : { [name]: env[name] };
+  const headerTimeoutMs = intOption(values, "header-timeout-ms", 1, 3_600_000) ??
+    intOption(fromEnv("TRM_HEADER_TIMEOUT_MS") ?? {}, "TRM_HEADER_TIMEOUT_MS", 1, 3_600_000) ??
+    10_000;
+  const idleTimeoutMs = intOption(values, "idle-timeout-ms", 1, 3_600_000) ??
+    intOption(fromEnv("TRM_IDLE_TIMEOUT_MS") ?? {}, "TRM_IDLE_TIMEOUT_MS", 1, 3_600_000) ??
+    30_000;
+  const port = intOption(values, "port", 0, 65535) ?? 8000;
+  const hostname = (values.host as string | undefined) ?? "0.0.0.0";
+  const maxConnections = intOption(values, "max-connections", 1, 1_000_000) ?? 1024;
+  let app;
+  try {
+    app = await appFromEnv(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const backend = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  let guard;
+  try {
+    guard = guardTcp({
+      listen: { hostname, port },
+      backend: { hostname: "127.0.0.1", port: backend.addr.port },
+      headerTimeoutMs,
+      idleTimeoutMs,
+      maxConnections,
+    });
+  } catch (error) {
+    await backend.shutdown();
+    throw new UsageError(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  console.error(
+    `serving on http://${hostname}:${guard.addr.port}/ (header timeout ${headerTimeoutMs} ms, idle timeout ${idleTimeoutMs} ms)`,
+  );
+  const stop = Promise.withResolvers<void>();
+  const onSignal = () => stop.resolve();
+  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+  await stop.promise;
+  guard.close();
+  await backend.shutdown();
+  return 0;
+}
