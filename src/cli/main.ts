@@ -10,6 +10,7 @@
 /** A CLI command: takes its arguments (after the command name), returns the exit code. */
 export type Command = (args: string[]) => Promise<number>;
 
+import denoConfig from "../../deno.json" with { type: "json" };
 import { UsageError } from "./errors.ts";
 
 export { UsageError };
@@ -45,12 +46,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `Usage: deno run -A cli.ts <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n` +
-    "Run `deno run -A cli.ts <command> --help` for a command's options.";
+    "Run `deno run -A cli.ts <command> --help` for a command's options; --version prints the version.";
 }
 
 /** Runs the CLI with `argv` (without the program name) and returns the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(`trm ${denoConfig.version} (${denoConfig.name}; deno ${Deno.version.deno})`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name ? 0 : 1;

@@ -25,7 +25,18 @@ export function parseOptions(
     const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals });
     return { values: values as OptionValues, positionals };
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see ${command} --help)`);
+    const message = (e as Error).message.split("\n")[0];
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    const missing = /Option '(-[^' ]+)[^']*' argument missing/.exec(message);
+    const unexpected = /Unexpected argument '([^']+)'/.exec(message);
+    const what = unknown
+      ? `unknown option ${unknown[1]}`
+      : missing
+      ? `${missing[1]} needs a value`
+      : unexpected
+      ? `unexpected argument "${unexpected[1]}"`
+      : message;
+    throw new UsageError(`${what} (see ${command} --help)`);
   }
 }
 

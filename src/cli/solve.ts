@@ -307,9 +307,9 @@ function textLines({ parsed, answer, ms }: Answer, n: number): string[] {
   const verdict = answer.valid ? "valid" : `INVALID: ${answer.problem}`;
   const stop = answer.halted ? "halted" : "step cap";
   out.push(
-    `puzzle ${n} (${where(parsed)}): ${verdict} · ${answer.steps} steps (${stop}) · ${
-      ms.toFixed(1)
-    } ms`,
+    `puzzle ${n} (${where(parsed)}): ${verdict} · ${answer.steps} step${
+      answer.steps === 1 ? "" : "s"
+    } (${stop}) · ${ms.toFixed(1)} ms`,
   );
   if (answer.trace) {
     answer.trace.forEach((g, k) => {

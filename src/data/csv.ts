@@ -48,10 +48,16 @@ export interface PuzzleRecord {
 export const PUZZLE_CSV_HEADER = "source,question,answer,rating";
 
 function quote(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+  // One record a line is what the readers (ours and the official builders) expect.
+  if (/[\r\n]/.test(field)) {
+    throw new RangeError(
+      `a CSV field cannot hold a line break (got ${JSON.stringify(field.slice(0, 40))})`,
+    );
+  }
+  return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 
-/** One CSV line (no newline) for a record. */
+/** One CSV line (no newline) for a record; a field with a line break is a RangeError. */
 export function formatPuzzleCsvRow(r: PuzzleRecord): string {
   const rating = Number.isInteger(r.rating)
     ? String(r.rating)

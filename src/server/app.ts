@@ -24,6 +24,33 @@ import {
 } from "./schemas.ts";
 import { HttpError, SolveRoute } from "./solve_route.ts";
 
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/** An RFC 9457 problem-details response (with `error` = `detail` for older clients). */
+function problem(c: Context, status: number, detail: string, issues?: unknown): Response {
+  const body = {
+    type: "about:blank",
+    title: STATUS_TEXT[status] ?? "Error",
+    status,
+    detail,
+    error: detail,
+    ...(issues ? { issues } : {}),
+  };
+  return c.body(JSON.stringify(body), status as 400, {
+    "Content-Type": "application/problem+json",
+  });
+}
+
 /** Options of {@linkcode createApp}. */
 export interface CreateAppOptions {
   /** The models to serve (and the GPU they run on). */
@@ -70,8 +97,12 @@ export function createApp(options: CreateAppOptions): TrmApp {
 
   const app = new Hono();
 
-  const fail = (c: Context, status: HttpError["status"], error: string, issues?: unknown) =>
-    c.json(issues ? { error, issues } : { error }, status);
+  const fail = (
+    c: Context,
+    status: HttpError["status"] | 405 | 415,
+    error: string,
+    issues?: unknown,
+  ) => problem(c, status, error, issues);
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
@@ -92,6 +123,34 @@ export function createApp(options: CreateAppOptions): TrmApp {
       500,
       `internal error: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`,
     );
+  });
+
+  // A known path with the wrong method: 405 and the methods it takes.
+  const ROUTES: Record<string, string> = {
+    "/": "GET, HEAD",
+    "/openapi.json": "GET, HEAD",
+    "/healthz": "GET, HEAD",
+    "/v1/models": "GET, HEAD",
+    "/v1/solve": "POST",
+  };
+  app.use(async (c, next) => {
+    const allow = ROUTES[new URL(c.req.url).pathname];
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    if (allow && !allow.split(", ").includes(method)) {
+      c.header("Allow", allow);
+      return fail(c, 405, `${c.req.method} is not allowed here; use ${allow.split(", ")[0]}`);
+    }
+    if (c.req.method === "POST") {
+      const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+      if (type !== "" && type !== "application/json" && !type.endsWith("+json")) {
+        return fail(
+          c,
+          415,
+          `the body must be JSON (Content-Type: application/json), got ${type}; with curl add -H 'Content-Type: application/json'`,
+        );
+      }
+    }
+    await next();
   });
 
   app.notFound((c) =>

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import denoConfig from "../../deno.json" with { type: "json" };
 import { type ApiSchemas, apiSchemas, DEFAULT_LIMITS, type ServerLimits } from "./schemas.ts";
 
 type Json = Record<string, unknown>;
@@ -39,12 +40,15 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS): Record<s
     description,
     content: { "application/json": { schema } },
   });
-  const error = (description: string) => json(ref("Error"), description);
+  const error = (description: string) => ({
+    description,
+    content: { "application/problem+json": { schema: ref("Error") } },
+  });
   return {
     openapi: "3.1.0",
     info: {
       title: "TRM solver",
-      version: "0.1.0",
+      version: denoConfig.version,
       description:
         "Solves Sudoku with a Tiny Recursive Model on WebGPU. Concurrent requests are batched " +
         `(window ${limits.batchWindowMs} ms, up to ${limits.maxBatch} puzzles per model call).`,
@@ -67,10 +71,12 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS): Record<s
               "the body is not JSON, does not match SolveRequest, or holds an unreadable puzzle",
             ),
             404: error("the named model does not exist"),
+            405: error("a method other than POST (the Allow header says which)"),
             408: error(`the body did not arrive within ${limits.bodyTimeoutMs} ms`),
             413: error(
               `the body exceeds ${limits.maxBodyBytes} bytes, or the request alone costs more than ${limits.maxQueuedCost} cell-steps`,
             ),
+            415: error("a Content-Type other than application/json"),
             422: error("no model serves this puzzle size (yet)"),
             500: error("the model could not be loaded or run"),
             503: error(

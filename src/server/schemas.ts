@@ -134,8 +134,13 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
 
   const SolveBatchResponse = z.object({ results: z.array(SolveResult) });
 
+  // RFC 9457 problem details, with `error` (= detail) kept for clients of the first API.
   const ErrorResponse = z.object({
-    error: z.string().meta({ description: "one line naming the problem" }),
+    type: z.string().meta({ description: 'always "about:blank": the status says it all' }),
+    title: z.string().meta({ description: "the HTTP status text" }),
+    status: z.number().int(),
+    detail: z.string().meta({ description: "one line naming the problem and what to do" }),
+    error: z.string().meta({ description: "the same line as detail" }),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   });
 

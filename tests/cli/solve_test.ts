@@ -121,7 +121,7 @@ Deno.test({
     );
     const lines = out.trimEnd().split("\n");
     assert(
-      /^puzzle 1 \(line 1\): (valid|INVALID: .+) · 1 steps \((halted|step cap)\) · [\d.]+ ms$/.test(
+      /^puzzle 1 \(line 1\): (valid|INVALID: .+) · 1 step \((halted|step cap)\) · [\d.]+ ms$/.test(
         lines[0],
       ),
       lines[0],
@@ -177,7 +177,7 @@ Deno.test({
     await usageError(["-", "--size", "5"], "--size must be 4, 6 or 9, got 5");
     await usageError(
       ["-", "--frobnicate"],
-      /^Unknown option '--frobnicate'.*\(see solve --help\)$/,
+      "unknown option --frobnicate (see solve --help)",
     );
     await usageError(
       ["-", "--model", `${dir}/missing.safetensors`],

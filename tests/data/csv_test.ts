@@ -4,8 +4,10 @@ import { run } from "../../src/cli/generate.ts";
 import { UsageError } from "../../src/cli/main.ts";
 import {
   formatPuzzleCsv,
+  formatPuzzleCsvRow,
   mazeRecord,
   parsePuzzleCsv,
+  PUZZLE_CSV_HEADER,
   recordsToDataset,
   sudokuRecord,
   taskOfQuestion,
@@ -177,7 +179,7 @@ Deno.test("cli generate: bad input is a one-line UsageError", async () => {
       ["--task", "maze", "--count", "2", "--out", "x", "--seed=-1"],
       /--seed must be an integer ≥ 0/,
     ],
-    [["--task", "maze", "--bogus"], /Unknown option '--bogus'/],
+    [["--task", "maze", "--bogus"], /^unknown option --bogus \(see generate --help\)$/],
     [["--task", "maze", "--count", "2", "--out", "x", "--min-rating", "5"], /applies to Sudoku/],
     [
       ["--task", "sudoku9", "--count", "2", "--out", "x", "--min-rating", "many"],
@@ -204,4 +206,19 @@ Deno.test("cli generate: bad input is a one-line UsageError", async () => {
       return true;
     });
   }
+});
+
+Deno.test("csv: quotes and commas round-trip; a line break in a field is refused, not written", () => {
+  const record = {
+    source: 'my "hard", set',
+    question: "1..4..2..1..4..2",
+    answer: "1234341221434321",
+    rating: 3,
+  };
+  const text = `${PUZZLE_CSV_HEADER}\n${formatPuzzleCsvRow(record)}\n`;
+  assert.equal(parsePuzzleCsv(text)[0].source, 'my "hard", set');
+  assert.throws(
+    () => formatPuzzleCsvRow({ ...record, source: "two\nlines" }),
+    /a CSV field cannot hold a line break/,
+  );
 });

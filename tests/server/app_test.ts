@@ -65,7 +65,15 @@ function post(
 async function expectError(res: Response, status: number, error: string | RegExp): Promise<void> {
   const body = await res.json();
   assertEquals(res.status, status, `status for ${JSON.stringify(body)}`);
-  assert(res.headers.get("content-type")?.startsWith("application/json"), "JSON error");
+  assert(
+    res.headers.get("content-type")?.startsWith("application/problem+json"),
+    "RFC 9457 problem details",
+  );
+  assertEquals(
+    [body.status, body.type, body.detail],
+    [status, "about:blank", body.error],
+    "problem",
+  );
   const ok = typeof error === "string" ? body.error === error : error.test(body.error);
   assert(ok, `error message: ${JSON.stringify(body.error)}`);
 }
@@ -300,7 +308,7 @@ Deno.test({
       "config schema",
     );
     assertEquals(
-      doc.paths["/v1/solve"].post.responses["413"].content["application/json"].schema.$ref,
+      doc.paths["/v1/solve"].post.responses["413"].content["application/problem+json"].schema.$ref,
       "#/components/schemas/Error",
       "413",
     );
@@ -552,7 +560,12 @@ Deno.test({
     try {
       const url = `http://127.0.0.1:${server.addr.port}/v1/solve`;
       const client = new AbortController();
-      const fetching = fetch(url, { method: "POST", body, signal: client.signal }).catch(() => {});
+      const fetching = fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body,
+        signal: client.signal,
+      }).catch(() => {});
       await new Promise((r) => setTimeout(r, 30));
       client.abort();
       await fetching;
@@ -560,7 +573,11 @@ Deno.test({
       assertEquals(calls.length, 2, "again only the running puzzle was computed");
       assertEquals(app.batcherStats().dropped, 6, "three more dropped");
       // An idle server answers a small request at once afterwards.
-      const res = await fetch(url, { method: "POST", body: JSON.stringify({ puzzle: P4 }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ puzzle: P4 }),
+      });
       assertEquals(res.status, 200, "still serving");
       await res.body?.cancel();
     } finally {
@@ -620,5 +637,31 @@ Deno.test({
       console.error = error;
       await server.shutdown();
     }
+  },
+});
+
+Deno.test({
+  name: "HTTP conventions: 405 with Allow, 415 for a non-JSON body, OpenAPI version from deno.json",
+  ...opts,
+  fn: async () => {
+    const app = await real();
+    const get = await app.request("/v1/solve");
+    assertEquals(get.headers.get("allow"), "POST", "Allow");
+    await expectError(get, 405, "GET is not allowed here; use POST");
+    const post405 = await app.request("/healthz", { method: "POST", body: "{}" });
+    assertEquals(post405.headers.get("allow"), "GET, HEAD", "Allow on a GET route");
+    await expectError(post405, 405, "POST is not allowed here; use GET");
+    await expectError(
+      await app.request("/v1/solve", {
+        method: "POST",
+        headers: { "Content-Type": "text/plain" },
+        body: JSON.stringify({ puzzle: P4 }),
+      }),
+      415,
+      /^the body must be JSON \(Content-Type: application\/json\), got text\/plain/,
+    );
+    const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+    const doc = await (await app.request("/openapi.json")).json();
+    assertEquals(doc.info.version, config.version, "version");
   },
 });
