@@ -6,3 +6,4 @@
  */
 export * from "./registry.ts";
 export * from "./sudoku.ts";
+export * from "./shipped.ts";
