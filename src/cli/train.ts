@@ -56,7 +56,8 @@ Options:
   --steps N             optimizer steps in total (default per task; may be changed on --resume,
                         and a cosine schedule then ends at the new total)
   --batch B             slots per optimizer step
-  --lr X                peak learning rate          --warmup N        warmup steps
+  --lr X                peak learning rate (may be changed on --resume: a step decay)
+  --warmup N            warmup steps
   --weight-decay X      weight decay                --ema X           EMA decay
   --optimizer O         adam-atan2 (default) or adamw
   --max-grad-norm X     clip the global gradient norm (default: no clipping)
@@ -77,7 +78,7 @@ Options:
   --checkpoint-every N  steps between training checkpoints
   --log-every N         steps between metric reads (log lines)
   --resume              continue from the checkpoint (starts fresh when there is none); flags
-                        the checkpoint fixes (task, preset, config, batch, seed, lr, …) may
+                        the checkpoint fixes (task, preset, config, batch, seed, …) may
                         be repeated but not changed
   --seed S              seed of initialisation, data and exploration (default 0)
   --json                JSON lines on standard output instead of text

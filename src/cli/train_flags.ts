@@ -128,7 +128,6 @@ function fixedByCheckpoint(
     ["seed", info.seed, (v) => intOption(v, "seed", 0)],
     ["pool", info.poolSize, (v) => intOption(v, "pool", 1)],
     ["eval-count", info.evalCount, (v) => intOption(v, "eval-count", 0)],
-    ["lr", settings.lr, (v) => numberOption(v, "lr", 0)],
     ["warmup", settings.warmupSteps, (v) => intOption(v, "warmup", 0)],
     ["weight-decay", settings.weightDecay, (v) => numberOption(v, "weight-decay", 0)],
     ["ema", settings.emaDecay, (v) => numberOption(v, "ema", 0, 0.999999)],
@@ -181,6 +180,16 @@ export async function resumeRun(
       throw new UsageError(
         `--steps ${steps} is below the step the run in ${checkpointPath} has reached (${trainer.step}); give --steps ≥ ${trainer.step}`,
       );
+    }
+    // A new peak learning rate from here on (a step decay for the rest of a run).
+    const lr = numberOption(values, "lr", 0);
+    if (lr !== undefined && lr !== trainer.settings.lr) {
+      console.log(
+        values.json
+          ? JSON.stringify({ event: "lr", step: trainer.step, from: trainer.settings.lr, to: lr })
+          : `learning rate ${trainer.settings.lr} → ${lr} from step ${trainer.step + 1}`,
+      );
+      trainer.settings.lr = lr;
     }
     info.steps = steps ?? info.steps;
     retargetSchedule(trainer.settings, info.steps);

@@ -130,7 +130,7 @@ Deno.test({
         [["--task", "sudoku6"], /--task sudoku6 differs from the run .*\(sudoku4\)/],
         [["--steps", "3"], /--steps 3 is below the step .*\(6\); give --steps ≥ 6/],
         [["--batch", "8"], /--batch 8 differs .*\(4\)/],
-        [["--lr", "2e-3"], /--lr 2e-3 differs .*\(0\.001\)/],
+        [["--warmup", "3"], /--warmup 3 differs .*\(0\)/],
         [["--config", '{"dim":32}'], /--config \{"dim":32\} differs .*\(16\)/],
         [["--seed", "3"], /--seed 3 differs .*\(0\)/],
       ];
@@ -145,9 +145,13 @@ Deno.test({
         );
       }
       assert.deepEqual(await Deno.readFile(out), before, "a refused resume writes nothing");
-      // The same command line with --resume (and a later --steps) continues.
-      const again = await quietTrain([...TINY, "--steps", "8", "--out", out, "--resume"]);
+      // The same command line with --resume (and a later --steps) continues; --lr may
+      // change (a step decay), and says so.
+      const args = [...TINY, "--steps", "8", "--out", out, "--resume"];
+      args.splice(args.indexOf("--lr"), 2, "--lr", "5e-4");
+      const again = await quietTrain(args);
       assert.equal(again.code, 0);
+      assert.ok(again.lines.some((l) => l.includes('"event":"lr"') && l.includes('"to":0.0005')));
       assert.equal(decodeCheckpoint(await Deno.readFile(out)).metadata?.step, "8");
     } finally {
       await Deno.remove(dir, { recursive: true });
