@@ -27,7 +27,8 @@ import {
 import { readFileOrNull, SHIPPED_INDEX } from "../host/files.ts";
 import { UsageError } from "./errors.ts";
 import { intOption, numberOption, parseOptions } from "./options.ts";
-import { openInput, puzzleBatches } from "./solve_input.ts";
+import { looksLikeMaze, mazeSniffDecided, parseMazeInput, solveMazeInput } from "./solve_maze.ts";
+import { MAX_JSON_CHARS, openInput, peekInput, puzzleBatches, readAllText } from "./solve_input.ts";
 
 const HELP = `Usage: deno run -A cli.ts solve FILE|- [options]
 
@@ -190,10 +191,14 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
   const { file, maxSteps, batch, samples, seed, noise, size, haltThreshold } = flags;
   const values = { model: flags.model, json: flags.json, trace: flags.trace };
   const label = file === "-" ? "standard input" : file;
-  const input = file === "-"
-    ? io.stdin ??
-      (io.readStdin ? new Blob([await io.readStdin()]).stream() : Deno.stdin.readable)
-    : await openInput(file);
+  const peeked = await peekInput(
+    file === "-"
+      ? io.stdin ??
+        (io.readStdin ? new Blob([await io.readStdin()]).stream() : Deno.stdin.readable)
+      : await openInput(file),
+    mazeSniffDecided,
+  );
+  const input = peeked.input;
   const modelUrl = values.model ? new URL(values.model, `file://${Deno.cwd()}/`) : undefined;
   const registry: ModelRegistry = await openRegistry({
     readFile: readFileOrNull,
@@ -203,6 +208,16 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
   }).catch((error) => {
     throw new UsageError((error as Error).message);
   });
+
+  if (looksLikeMaze(peeked.head)) {
+    const mazes = parseMazeInput(await readAllText(input, MAX_JSON_CHARS, label), label);
+    if (mazes.length === 0) throw new UsageError(`${label} holds no mazes`);
+    return await solveMazeInput(mazes, registry, {
+      ...flags,
+      modelName: modelUrl ? registry.entries()[0].name : undefined,
+      modelLabel: flags.model,
+    }, write);
+  }
 
   // Each size's model, resolved when its first puzzle arrives.
   const models = new Map<SudokuSize, ModelEntry>();

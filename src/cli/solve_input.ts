@@ -113,3 +113,68 @@ export async function* puzzleBatches(
   }
   if (count === 0) throw new UsageError(`${label} holds no puzzles`);
 }
+
+/**
+ * The start of a stream as text (until `enough` says so, at most about `bytes`), and a
+ * stream that still yields all of it (the peeked part first), so the input's form can be
+ * told before it is parsed.
+ */
+export async function peekInput(
+  input: ReadableStream<Uint8Array>,
+  enough: (head: string) => boolean,
+  bytes = 8192,
+): Promise<{ head: string; input: ReadableStream<Uint8Array> }> {
+  const reader = input.getReader();
+  const seen: Uint8Array[] = [];
+  let size = 0, done = false;
+  // Read no more than needed: a slow input's first answers must not wait for 8 KB.
+  while (size < bytes && !enough(new TextDecoder().decode(concat(seen)))) {
+    const r = await reader.read();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    seen.push(r.value);
+    size += r.value.length;
+  }
+  const head = new TextDecoder().decode(concat(seen)).replace(/\uFFFD+$/, "");
+  const replay = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const chunk of seen) c.enqueue(chunk);
+      if (done) c.close();
+    },
+    async pull(c) {
+      const r = await reader.read();
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+    cancel: (why) => reader.cancel(why),
+  });
+  return { head, input: replay };
+}
+
+/** The whole stream as text, or a UsageError beyond `maxChars`. */
+export async function readAllText(
+  input: ReadableStream<Uint8Array>,
+  maxChars: number,
+  label: string,
+): Promise<string> {
+  let text = "";
+  for await (const chunk of input.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (text.length > maxChars) {
+      throw new UsageError(`${label} is over ${maxChars} characters; split it into smaller files`);
+    }
+  }
+  return text;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}

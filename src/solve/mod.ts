@@ -7,3 +7,4 @@
 export * from "./registry.ts";
 export * from "./sudoku.ts";
 export * from "./shipped.ts";
+export * from "./maze.ts";

@@ -388,3 +388,50 @@ Deno.test({
     assert(pulled <= 17 * 1024 * 1024, `read ${pulled} bytes before giving up`);
   },
 });
+
+Deno.test({
+  name:
+    "solve mazes: text grids and generate's CSV, the shipped maze7 model's path drawn in the grid",
+  ...opts,
+  fn: async () => {
+    const shipped = new URL("models/index.json", root);
+    const solveWith = async (args: string[]) => {
+      let out = "";
+      const code = await run(args, {
+        gpu: await testGpu(),
+        indexUrl: shipped,
+        write: (t) => Promise.resolve(void (out += t)),
+      });
+      return { code, out };
+    };
+    const grid = await solveWith([`${root.pathname}examples/maze7.txt`, "--json"]);
+    const lines = grid.out.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines.map((l) => l.line), [3, 11], "two mazes, by their first line");
+    for (const l of lines) {
+      assertEquals(l.model, "maze7", "the shipped 7×7 model");
+      assertEquals(l.solution.length, 49, "a 7×7 answer");
+      // Walls, S and G stay where they are in a valid answer; an invalid one says why.
+      if (l.valid) {
+        for (let i = 0; i < 49; i++) {
+          if (l.maze[i] !== " ") assertEquals(l.solution[i], l.maze[i], `cell ${i}`);
+        }
+      } else assert(typeof l.problem === "string" && l.problem.length > 0, "the reason");
+    }
+    assertEquals(grid.code, lines.every((l) => l.valid) ? 0 : 2, "exit code");
+    const text = await solveWith([`${root.pathname}examples/maze7.txt`]);
+    assert(/^maze 1 \(line 3\): (shortest path|INVALID: .+) · 4 steps/m.test(text.out), text.out);
+    assert(/^2 mazes: \d valid, \d invalid/m.test(text.out), "summary");
+
+    const csv = `${dir}/m.csv`;
+    const rows = (await Deno.readTextFile(new URL("examples/maze7.txt", root))).split("\n");
+    const question = rows.slice(2, 9).join("");
+    await Deno.writeTextFile(csv, `source,question,answer,rating\nx,${question},${question},1\n`);
+    const fromCsv = await solveWith([csv, "--json"]);
+    assertEquals(JSON.parse(fromCsv.out.trim()).line, 2, "CSV row 2");
+    await Deno.writeTextFile(`${dir}/bad_maze.txt`, "#S    #\n#     #\n#    G\n");
+    await usageError(
+      [`${dir}/bad_maze.txt`],
+      /bad_maze.txt: line 1: maze starting here: expected 7 lines, got 3$/,
+    );
+  },
+});
