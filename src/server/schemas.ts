@@ -90,9 +90,17 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     z.array(z.array(Cell).max(9)).min(1).max(9).meta({ description: "rows of cells" }),
   ], { error: (issue) => describeBadPuzzle(issue.input) });
 
+  const Maze = z.string().min(4).max(limits.maxPuzzleChars).meta({
+    description:
+      "a maze: N lines of N characters, or one line of N² (`#` wall, space open, `S` start, `G` goal)",
+    examples: ["#####\n#S  #\n# # #\n#  G#\n#####"],
+  });
+
   const SolveRequest = z.object({
     puzzle: Puzzle.optional(),
     puzzles: z.array(Puzzle).min(1).max(limits.maxPuzzlesPerRequest).optional(),
+    maze: Maze.optional(),
+    mazes: z.array(Maze).min(1).max(limits.maxPuzzlesPerRequest).optional(),
     model: z.string().min(1).max(100).optional().meta({
       description: "a model name from GET /v1/models (default: the model for the puzzle's size)",
     }),
@@ -109,17 +117,25 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     trace: z.boolean().optional().meta({
       description: "include the answer after every supervision step",
     }),
-  }).strict().refine((r) => (r.puzzle === undefined) !== (r.puzzles === undefined), {
-    message: 'give exactly one of "puzzle" or "puzzles"',
-  }).meta({ description: "One puzzle (`puzzle`) or a batch (`puzzles`)." });
+  }).strict().refine(
+    (r) => [r.puzzle, r.puzzles, r.maze, r.mazes].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of "puzzle", "puzzles", "maze" or "mazes"' },
+  ).meta({
+    description:
+      "One Sudoku (`puzzle`) or a batch (`puzzles`), or one maze (`maze`) or a batch (`mazes`).",
+  });
 
   const SolveResult = z.object({
-    puzzle: z.string().meta({ description: "the puzzle, one line of digits (0 = blank)" }),
+    puzzle: z.string().meta({
+      description: "the puzzle, one line: Sudoku digits (0 = blank), or the maze's N² characters",
+    }),
     solution: z.string().meta({
-      description: "the model's answer, one line of digits (0 = left blank)",
+      description:
+        "the model's answer, one line: digits (0 = left blank), or the maze with `o` on its path",
     }),
     valid: z.boolean().meta({
-      description: "the answer keeps the givens and breaks no Sudoku rule",
+      description:
+        "Sudoku: keeps the givens and breaks no rule; maze: marks a shortest S→G path and changes nothing else",
     }),
     problem: z.string().nullable().meta({ description: "why the answer is invalid" }),
     steps: z.number().int().meta({ description: "supervision steps run" }),

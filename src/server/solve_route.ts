@@ -16,7 +16,14 @@ import {
   type ModelRegistry,
   UnknownModelError,
 } from "../solve/registry.ts";
-import { answerDigits, solveSudokus, type SudokuAnswer } from "../solve/sudoku.ts";
+import {
+  answerDigits,
+  solveSudokus,
+  type SudokuAnswer,
+  type SudokuAnswerDigits,
+} from "../solve/sudoku.ts";
+import { type MazeAnswer, solveMazes } from "../solve/maze.ts";
+import { formatMazeLine, type Maze, parseMaze } from "../puzzles/maze.ts";
 import { Batcher, QueueFullError } from "./batcher.ts";
 import { BodyError, readBodyText } from "./body.ts";
 import {
@@ -46,7 +53,8 @@ export class HttpError extends Error {
 
 /** One puzzle of a request, as the batcher runs it. */
 export interface Work {
-  puzzle: SudokuGrid;
+  /** A Sudoku grid, or a maze (`kind: "maze"`). */
+  puzzle: SudokuGrid | (Maze & { kind: "maze" });
   /** Upper bound of its work in cell-steps: cells × step cap × samples. */
   cost: number;
   trace: boolean;
@@ -59,10 +67,19 @@ export interface Work {
 
 /** One puzzle answered. */
 export interface Done {
-  answer: SudokuAnswer;
+  answer: SudokuAnswer | MazeAnswer;
   ms: number;
   batchSize: number;
   model: string;
+}
+
+/** A maze answer's lines, as answerDigits gives a Sudoku's. */
+function mazeLines(a: MazeAnswer, trace: boolean): SudokuAnswerDigits {
+  return {
+    puzzle: formatMazeLine(a.maze),
+    solution: formatMazeLine(a.solution),
+    ...(trace && a.trace ? { trace: a.trace.map(formatMazeLine) } : {}),
+  };
 }
 
 /** One puzzle from a request item (already shape-checked by zod), or the problem. */
@@ -125,13 +142,13 @@ export class SolveRoute {
   /** Answers one `POST /v1/solve`. */
   async handle(c: Context): Promise<Response> {
     const request = this.#parse(await this.#body(c));
-    const single = request.puzzle !== undefined;
+    const single = request.puzzle !== undefined || request.maze !== undefined;
     const works = this.#works(request, single);
     this.#admit(works);
     const done = await this.#solve(c, works, request.haltThreshold ?? 0.9);
     const trace = request.trace ?? false;
     const results = done.map(({ answer, ms, batchSize, model }): SolveResult => ({
-      ...answerDigits(answer, trace),
+      ...("maze" in answer ? mazeLines(answer, trace) : answerDigits(answer, trace)),
       valid: answer.valid,
       problem: answer.problem,
       steps: answer.steps,
@@ -149,14 +166,19 @@ export class SolveRoute {
     const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
     const model = await this.#o.registry.model(name);
     const t0 = performance.now();
-    const answers = await solveSudokus(model, items.map((w) => w.puzzle), {
+    const options = {
       maxSteps,
       haltThreshold,
       trace: items.some((w) => w.trace),
       samples,
       noise,
       signal,
-    });
+    };
+    // One key, one model: a batch is all Sudoku or all mazes.
+    const first = items[0].puzzle;
+    const answers: (SudokuAnswer | MazeAnswer)[] = "kind" in first
+      ? await solveMazes(model, items.map((w) => w.puzzle as Maze), options)
+      : await solveSudokus(model, items.map((w) => w.puzzle as SudokuGrid), options);
     const ms = performance.now() - t0;
     const rate = items.reduce((sum, w) => sum + w.cost, 0) / Math.max(ms, 1);
     this.#costPerMs = this.#costPerMs === 0 ? rate : 0.8 * this.#costPerMs + 0.2 * rate;
@@ -203,13 +225,22 @@ export class SolveRoute {
 
   /** Each puzzle with its model, step cap, samples and cost. */
   #works(request: SolveRequest, single: boolean): Work[] {
-    const raw = single ? [request.puzzle!] : request.puzzles!;
-    const label = (i: number) => single ? "puzzle" : `puzzles[${i}]`;
-    const grids = raw.map((item, i) => {
-      const grid = readPuzzle(item);
-      if (typeof grid === "string") throw new HttpError(400, `${label(i)}: ${grid}`);
-      return grid;
-    });
+    const isMaze = request.maze !== undefined || request.mazes !== undefined;
+    const field = isMaze ? (single ? "maze" : "mazes") : (single ? "puzzle" : "puzzles");
+    const label = (i: number) => single ? field : `${field}[${i}]`;
+    const grids: Work["puzzle"][] = isMaze
+      ? (single ? [request.maze!] : request.mazes!).map((text, i) => {
+        try {
+          return { ...parseMaze(text), kind: "maze" as const };
+        } catch (e) {
+          throw new HttpError(400, `${label(i)}: ${(e as Error).message}`);
+        }
+      })
+      : (single ? [request.puzzle!] : request.puzzles!).map((item, i) => {
+        const grid = readPuzzle(item);
+        if (typeof grid === "string") throw new HttpError(400, `${label(i)}: ${grid}`);
+        return grid;
+      });
     const entries = grids.map((g, i) => this.#resolve(g, request.model, label(i)));
     const haltThreshold = request.haltThreshold ?? 0.9;
     const trace = request.trace ?? false;
@@ -230,9 +261,12 @@ export class SolveRoute {
     });
   }
 
-  #resolve(grid: SudokuGrid, name: string | undefined, label: string): ModelEntry {
+  #resolve(grid: Work["puzzle"], name: string | undefined, label: string): ModelEntry {
     try {
-      return this.#o.registry.resolve({ kind: "sudoku", size: grid.size }, name);
+      const task = "kind" in grid
+        ? { kind: "maze" as const, size: grid.size }
+        : { kind: "sudoku" as const, size: grid.size };
+      return this.#o.registry.resolve(task, name);
     } catch (error) {
       if (error instanceof UnknownModelError) {
         throw new HttpError(404, `${error.message}; GET /v1/models lists the models`);

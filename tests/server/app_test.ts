@@ -11,6 +11,7 @@ import { GpuUnavailableError } from "../../src/gpu/device.ts";
 import { createApp } from "../../src/server/app.ts";
 import { limitsFromEnv } from "../../src/server/env.ts";
 import { ModelRegistry, openRegistry } from "../../src/solve/registry.ts";
+import { openShippedRegistry } from "../../src/solve/shipped.ts";
 import { testGpu } from "../_helpers.ts";
 
 function assert(cond: unknown, message: string): asserts cond {
@@ -153,11 +154,15 @@ Deno.test({
     const app = await real();
     await expectError(await post(app, "{not json", true), 400, /^body is not valid JSON: /);
     await expectError(await post(app, "", true), 400, "body is not valid JSON: the body is empty");
-    await expectError(await post(app, {}), 400, 'give exactly one of "puzzle" or "puzzles"');
+    await expectError(
+      await post(app, {}),
+      400,
+      'give exactly one of "puzzle", "puzzles", "maze" or "mazes"',
+    );
     await expectError(
       await post(app, { puzzle: P4, puzzles: [P4] }),
       400,
-      'give exactly one of "puzzle" or "puzzles"',
+      'give exactly one of "puzzle", "puzzles", "maze" or "mazes"',
     );
     await expectError(
       await post(app, { puzzle: 5 }),
@@ -663,5 +668,43 @@ Deno.test({
     const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
     const doc = await (await app.request("/openapi.json")).json();
     assertEquals(doc.info.version, config.version, "version");
+  },
+});
+
+Deno.test({
+  name: "the shipped registry: /v1/models lists every shipped model; POST a maze gets maze7's path",
+  ...opts,
+  fn: async () => {
+    const registry = await openShippedRegistry({ gpu: await testGpu() });
+    const app = createApp({ registry, limits: { batchWindowMs: 1 } });
+    const index = JSON.parse(
+      await Deno.readTextFile(new URL("../../models/index.json", import.meta.url)),
+    );
+    const models = (await (await app.request("/v1/models")).json()).models;
+    assertEquals(
+      models.map((m: { name: string }) => m.name).sort(),
+      index.models.map((m: { name: string }) => m.name).sort(),
+      "every shipped model",
+    );
+    const rows = (await Deno.readTextFile(new URL("../../examples/maze7.txt", import.meta.url)))
+      .split("\n").slice(2, 9);
+    const res = await post(app, { maze: rows.join("\n") });
+    assertEquals(res.status, 200, "status");
+    const r = await res.json();
+    assertEquals([r.model, r.puzzle, r.solution.length], ["maze7", rows.join(""), 49], "answer");
+    assert(typeof r.valid === "boolean" && (r.valid || typeof r.problem === "string"), "verdict");
+    const batch = await (await post(app, { mazes: [rows.join(""), rows.join("\n")] })).json();
+    assertEquals(batch.results.length, 2, "a batch of mazes");
+    assertEquals(batch.results[0].solution, batch.results[1].solution, "either form, same answer");
+    await expectError(
+      await post(app, { maze: "#S  #\n# G#\n" }),
+      400,
+      /^maze: /,
+    );
+    await expectError(
+      await post(app, { maze: rows.join("\n"), puzzle: P4 }),
+      400,
+      /exactly one of "puzzle", "puzzles", "maze" or "mazes"/,
+    );
   },
 });
