@@ -40,6 +40,28 @@ export function parseOptions(
   }
 }
 
+/**
+ * A numeric option in [min, max] that `accept`s (integers, or any finite number);
+ * undefined when absent; a one-line UsageError that names the range otherwise.
+ */
+function rangeOption(
+  values: OptionValues,
+  name: string,
+  min: number,
+  max: number,
+  kind: { what: string; accept: (v: number) => boolean; range: string },
+): number | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (typeof text !== "string" || text.trim() === "" || !kind.accept(v) || v < min || v > max) {
+    throw new UsageError(
+      `--${name} must be ${kind.what} ${max === Infinity ? `≥ ${min}` : kind.range}, got "${text}"`,
+    );
+  }
+  return v;
+}
+
 /** An integer option in [min, max]; undefined when absent. */
 export function intOption(
   values: OptionValues,
@@ -47,19 +69,11 @@ export function intOption(
   min: number,
   max = Infinity,
 ): number | undefined {
-  const text = values[name];
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (
-    typeof text !== "string" || text.trim() === "" || !Number.isInteger(v) || v < min || v > max
-  ) {
-    throw new UsageError(
-      `--${name} must be an integer ${
-        max === Infinity ? `≥ ${min}` : `in ${min}..${max}`
-      }, got "${text}"`,
-    );
-  }
-  return v;
+  return rangeOption(values, name, min, max, {
+    what: "an integer",
+    accept: Number.isInteger,
+    range: `in ${min}..${max}`,
+  });
 }
 
 /** A finite number option in [min, max]; undefined when absent. */
@@ -69,17 +83,11 @@ export function numberOption(
   min: number,
   max = Infinity,
 ): number | undefined {
-  const text = values[name];
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (typeof text !== "string" || text.trim() === "" || !Number.isFinite(v) || v < min || v > max) {
-    throw new UsageError(
-      `--${name} must be a number ${
-        max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`
-      }, got "${text}"`,
-    );
-  }
-  return v;
+  return rangeOption(values, name, min, max, {
+    what: "a number",
+    accept: Number.isFinite,
+    range: `in [${min}, ${max}]`,
+  });
 }
 
 /** One of `choices`; undefined when absent. */

@@ -40,13 +40,13 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const env = Deno.env.toObject();
-  const fromEnv = (name: string) => env[name] === undefined ? undefined : { [name]: env[name] };
-  const headerTimeoutMs = intOption(values, "header-timeout-ms", 1, 3_600_000) ??
-    intOption(fromEnv("TRM_HEADER_TIMEOUT_MS") ?? {}, "TRM_HEADER_TIMEOUT_MS", 1, 3_600_000) ??
-    10_000;
-  const idleTimeoutMs = intOption(values, "idle-timeout-ms", 1, 3_600_000) ??
-    intOption(fromEnv("TRM_IDLE_TIMEOUT_MS") ?? {}, "TRM_IDLE_TIMEOUT_MS", 1, 3_600_000) ??
-    30_000;
+  /** The flag, else its environment variable (as a flag value), else the default. */
+  const timeout = (flag: string, variable: string, fallback: number) => {
+    const text = values[flag] ?? env[variable];
+    return intOption({ [flag]: text }, flag, 1, 3_600_000) ?? fallback;
+  };
+  const headerTimeoutMs = timeout("header-timeout-ms", "TRM_HEADER_TIMEOUT_MS", 10_000);
+  const idleTimeoutMs = timeout("idle-timeout-ms", "TRM_IDLE_TIMEOUT_MS", 30_000);
   const port = intOption(values, "port", 0, 65535) ?? 8000;
   const hostname = (values.host as string | undefined) ?? "0.0.0.0";
   const maxConnections = intOption(values, "max-connections", 1, 1_000_000) ?? 1024;

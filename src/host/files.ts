@@ -6,28 +6,21 @@
  * @module
  */
 import type { ReadFile } from "../solve/registry.ts";
+import { fetchFileOrNull, SHIPPED_MODELS_INDEX } from "../solve/shipped.ts";
 
 /** Reads a file URL (null when missing) or fetches an http(s) one (null on 404). */
 export const readFileOrNull: ReadFile = async (url) => {
-  if (url.protocol === "file:") {
-    try {
-      return await Deno.readFile(url);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null;
-      throw error;
-    }
+  if (url.protocol !== "file:") return await fetchFileOrNull(url);
+  try {
+    return await Deno.readFile(url);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
   }
-  const response = await fetch(url);
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return null;
-  }
-  if (!response.ok) throw new Error(`cannot fetch ${url.href}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 };
 
 /** The shipped models' index, next to the project root. */
-export const SHIPPED_INDEX = new URL("../../models/index.json", import.meta.url);
+export const SHIPPED_INDEX: URL = SHIPPED_MODELS_INDEX;
 
 /** Whether a path exists (other errors, such as permission denied, are thrown). */
 export async function exists(path: string): Promise<boolean> {

@@ -21,7 +21,7 @@
 import type { ModelConfig } from "../model/config.ts";
 import { MAZE_VOCAB_SIZE } from "../puzzles/encoding.ts";
 import { explainInvalidMazePath, type Maze } from "../puzzles/maze.ts";
-import type { Predictor, SolveOptions } from "./sudoku.ts";
+import { predictOptions, type Predictor, type SolveOptions } from "./sudoku.ts";
 
 /** One maze's answer. */
 export interface MazeAnswer {
@@ -72,16 +72,9 @@ export async function solveMazes(
     if (m.size !== size) throw new RangeError("solveMazes: mazes of one size per call");
     inputs.set(m.cells, b * n);
   });
-  const haltThreshold = options.haltThreshold ?? 0.9;
-  const result = await model.predict(inputs, {
-    maxRefinementSteps: options.maxSteps ?? model.config.maxSupervisionSteps,
-    haltThreshold,
-    trace: options.trace ?? false,
-    samples: options.samples,
-    noise: options.noise,
-    seed: options.seed,
-    signal: options.signal,
-  });
+  const predict = predictOptions(model, options);
+  const haltThreshold = predict.haltThreshold;
+  const result = await model.predict(inputs, predict);
   const toMaze = (tokens: ArrayLike<number>): Maze => ({
     size,
     // PAD (0) or anything outside 1..5 becomes a wall: it can only make the answer invalid.

@@ -101,6 +101,22 @@ export function encodeSudokuBatch(puzzles: readonly SudokuGrid[]): Int32Array {
   return out;
 }
 
+/** The `predict` options of a solve (defaults: the model's N_sup, halting at 0.9). */
+export function predictOptions(
+  model: Predictor,
+  options: SolveOptions,
+): PredictOptions & { haltThreshold: number } {
+  return {
+    maxRefinementSteps: options.maxSteps ?? model.config.maxSupervisionSteps,
+    haltThreshold: options.haltThreshold ?? 0.9,
+    trace: options.trace ?? false,
+    samples: options.samples,
+    noise: options.noise,
+    seed: options.seed,
+    signal: options.signal,
+  };
+}
+
 /** Turns a predict result back into answers, checking each by the rules. */
 export function decodeSudokuAnswers(
   puzzles: readonly SudokuGrid[],
@@ -144,15 +160,7 @@ export async function solveSudokus(
   const size = puzzles[0].size;
   const mismatch = sudokuModelMismatch(model.config, size);
   if (mismatch) throw new RangeError(mismatch);
-  const haltThreshold = options.haltThreshold ?? 0.9;
-  const result = await model.predict(encodeSudokuBatch(puzzles), {
-    maxRefinementSteps: options.maxSteps ?? model.config.maxSupervisionSteps,
-    haltThreshold,
-    trace: options.trace ?? false,
-    samples: options.samples,
-    noise: options.noise,
-    seed: options.seed,
-    signal: options.signal,
-  });
-  return decodeSudokuAnswers(puzzles, result, haltThreshold);
+  const predict = predictOptions(model, options);
+  const result = await model.predict(encodeSudokuBatch(puzzles), predict);
+  return decodeSudokuAnswers(puzzles, result, predict.haltThreshold);
 }
