@@ -42,8 +42,14 @@ export async function run(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
   /** The flag, else its environment variable (as a flag value), else the default. */
   const timeout = (flag: string, variable: string, fallback: number) => {
-    const text = values[flag] ?? env[variable];
-    return intOption({ [flag]: text }, flag, 1, 3_600_000) ?? fallback;
+    const fromEnv = values[flag] === undefined;
+    try {
+      return intOption({ [flag]: values[flag] ?? env[variable] }, flag, 1, 3_600_000) ??
+        fallback;
+    } catch (e) {
+      if (!fromEnv) throw e;
+      throw new UsageError((e as Error).message.replace(`--${flag}`, variable));
+    }
   };
   const headerTimeoutMs = timeout("header-timeout-ms", "TRM_HEADER_TIMEOUT_MS", 10_000);
   const idleTimeoutMs = timeout("idle-timeout-ms", "TRM_IDLE_TIMEOUT_MS", 30_000);
