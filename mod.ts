@@ -45,6 +45,7 @@ export {
   MAX_SAMPLES,
   type ModelConfig,
   type ModelConfigInput,
+  type OfficialModelConfig,
   parseModelConfig,
   type PredictOptions,
   type PredictResult,

@@ -2,13 +2,26 @@
  * Shared test utilities: one GPU for the whole test process, a seeded RNG, float64
  * closeness checks and central finite differences.
  */
+import type { AdapterProfile } from "../src/gpu/device.ts";
 import { Gpu } from "../src/gpu/gpu.ts";
 
 let shared: Promise<Gpu> | null = null;
+const forced = new Map<AdapterProfile, Promise<Gpu>>();
 
-/** The one GPU the tests share (creating pipelines is expensive on CPU adapters). */
-export function testGpu(): Promise<Gpu> {
-  return shared ??= Gpu.create();
+/**
+ * The one GPU the tests share (creating pipelines is expensive on CPU adapters), with the
+ * adapter's own kernel profile; with `profile`, a GPU that runs that profile's kernels
+ * whatever the adapter is (the shared one when the adapter already has that profile).
+ */
+export function testGpu(profile?: AdapterProfile): Promise<Gpu> {
+  const own = shared ??= Gpu.create();
+  if (profile === undefined) return own;
+  let gpu = forced.get(profile);
+  if (!gpu) {
+    gpu = own.then((g) => g.profile === profile ? g : Gpu.create({ profile }));
+    forced.set(profile, gpu);
+  }
+  return gpu;
 }
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */

@@ -6,6 +6,10 @@
  * errors (5xx and network failures), p50/p99 per phase, what the server dropped, RSS.
  *
  *   deno run -A tools/soak.ts [--seconds 120] [--flood-rate 8] [--abandon-ms 300]
+ *     [--door serve|deno-serve] [--workers 1|0]
+ *
+ * `--door serve` (default) runs `cli.ts serve` (TCP guard: sees clients leave);
+ * `--door deno-serve` runs `deno serve server.ts`. `--workers` sets TRM_WORKERS.
  *
  * Not a test: its figures depend on the machine; the closing notes quote them.
  */
@@ -20,6 +24,8 @@ const { values } = parseArgs({
     "flood-rate": { type: "string", default: "8" },
     "abandon-ms": { type: "string", default: "300" },
     port: { type: "string", default: "18777" },
+    door: { type: "string", default: "serve" },
+    workers: { type: "string", default: "1" },
   },
 });
 const seconds = Math.min(600, Math.max(10, Number(values.seconds)));
@@ -34,8 +40,12 @@ const line = (size: 4 | 9, seed: number) =>
 const small = Array.from({ length: 32 }, (_, i) => line(4, 1000 + i));
 const large = Array.from({ length: 64 }, (_, i) => line(9, 5000 + i));
 
+const door = values.door === "deno-serve"
+  ? ["serve", "-A", "--port", String(port), "--host", "127.0.0.1", "server.ts"]
+  : ["run", "-A", "cli.ts", "serve", "--port", String(port), "--host", "127.0.0.1"];
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["serve", "-A", "--port", String(port), "--host", "127.0.0.1", "server.ts"],
+  args: door,
+  env: { TRM_WORKERS: values.workers },
   cwd: root,
   stdout: "null",
   stderr: "piped",
@@ -161,6 +171,8 @@ try {
   console.log(JSON.stringify(
     {
       seconds,
+      door: values.door,
+      workers: values.workers,
       floodRatePerSecond: floodRate,
       abandonMs,
       counts,

@@ -8,11 +8,13 @@
  *
  * @module
  */
+import type { GpuDeviceOptions } from "../gpu/device.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import type { Tensor } from "../gpu/tensor.ts";
 import { matmul } from "../ops/matmul.ts";
 import { attentionBackward, attentionForward } from "../ops/attention.ts";
 import { UsageError } from "./errors.ts";
+import { GPU_FLAG, gpuOptions } from "./gpu_flag.ts";
 import { intOption, parseOptions } from "./options.ts";
 import { runTorchScript } from "./torch.ts";
 import { benchHalting, benchModelForward } from "./bench_model.ts";
@@ -37,7 +39,10 @@ Options:
   --top N       step: kernels to list per preset (default 12)
   --json        one JSON object per line
   --vs-torch    also run tools/bench_torch.py (PyTorch, CPU, fp32) and print the ratio
-  --repeat N    timed calls per shape (default: enough for ~1 s, at least 1)`;
+  --repeat N    timed calls per shape (default: enough for ~1 s, at least 1)
+  --kernel-profile P
+                kernels to use: auto (from the adapter), cpu or gpu (default
+                TRM_KERNEL_PROFILE, else auto)`;
 
 /** One measurement, printed as one line. */
 export interface BenchResult {
@@ -200,6 +205,7 @@ export async function run(args: string[]): Promise<number> {
       batch: { type: "string" },
       steps: { type: "string" },
       top: { type: "string" },
+      ...GPU_FLAG,
       help: { type: "boolean", short: "h" },
     },
     "bench",
@@ -222,6 +228,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const presetList = values.preset as string[] | undefined;
   const json = values.json === true;
+  const gpu = gpuOptions(values);
   if (what === "step") {
     await benchStep({
       presets: presetList ?? ["sudoku6", "sudoku9Tiny", "sudoku9Small"],
@@ -229,6 +236,7 @@ export async function run(args: string[]): Promise<number> {
       steps: intOption(values, "steps", 1) ?? 3,
       top: intOption(values, "top", 1) ?? 12,
       json,
+      gpu,
     });
     return 0;
   }
@@ -238,6 +246,7 @@ export async function run(args: string[]): Promise<number> {
       batch: intOption(values, "batch", 1) ?? (what === "model" ? 64 : 16),
       steps: intOption(values, "steps", 1) ?? (what === "model" ? 1 : 4),
       json,
+      gpu,
       vsTorch: values["vs-torch"] === true,
     };
     if (what === "model") await benchModelForward(options);
@@ -248,6 +257,7 @@ export async function run(args: string[]): Promise<number> {
     repeat: intOption(values, "repeat", 1),
     json,
     vsTorch: values["vs-torch"] === true,
+    gpu,
   });
   return 0;
 }
@@ -255,7 +265,7 @@ export async function run(args: string[]): Promise<number> {
 /** The kernel benchmarks (matmul, attention), beside PyTorch with --vs-torch. */
 async function benchOps(
   ops: string[],
-  o: { repeat?: number; json: boolean; vsTorch: boolean },
+  o: { repeat?: number; json: boolean; vsTorch: boolean; gpu?: GpuDeviceOptions },
 ): Promise<void> {
   const { repeat } = o;
   const cases = [
@@ -269,7 +279,7 @@ async function benchOps(
     if (typeof t === "string") console.error(t);
     else torch = t;
   }
-  const gpu = await Gpu.create();
+  const gpu = await Gpu.create(o.gpu);
   try {
     const adapter = gpu.summary.description || gpu.summary.vendor;
     if (!o.json) {

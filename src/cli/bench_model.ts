@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { GpuDeviceOptions } from "../gpu/device.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
@@ -28,6 +29,8 @@ export interface ModelBenchOptions {
   json: boolean;
   /** Also run PyTorch. */
   vsTorch: boolean;
+  /** How to open the GPU (--kernel-profile). */
+  gpu?: GpuDeviceOptions;
 }
 
 function randomTokens(n: number, vocab: number, seed: number): Int32Array {
@@ -54,7 +57,7 @@ async function createModel(gpu: Gpu, name: string): Promise<TinyRecursiveModel> 
 
 /** Forward time per supervision step. */
 export async function benchModelForward(options: ModelBenchOptions): Promise<void> {
-  const gpu = await Gpu.create();
+  const gpu = await Gpu.create(options.gpu);
   const adapter = gpu.summary.description;
   for (const name of options.presets) {
     const model = await createModel(gpu, name);
@@ -124,7 +127,7 @@ async function runTorch(options: ModelBenchOptions): Promise<void> {
 
 /** predict time with early halting versus none. */
 export async function benchHalting(options: ModelBenchOptions): Promise<void> {
-  const gpu = await Gpu.create();
+  const gpu = await Gpu.create(options.gpu);
   const adapter = gpu.summary.description;
   for (const name of options.presets) {
     const model = await createModel(gpu, name);

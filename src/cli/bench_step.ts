@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { GpuDeviceOptions } from "../gpu/device.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { parseModelConfig, presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
@@ -27,6 +28,8 @@ export interface BenchStepOptions {
   top: number;
   /** JSON lines instead of tables. */
   json: boolean;
+  /** How to open the GPU (--kernel-profile). */
+  gpu?: GpuDeviceOptions;
 }
 
 /** Profiles one training step per preset and prints the breakdown. */
@@ -36,7 +39,7 @@ export async function benchStep(options: BenchStepOptions): Promise<void> {
       throw new UsageError(`unknown preset "${name}" (one of ${Object.keys(presets).join(", ")})`);
     }
   }
-  const gpu = await Gpu.create({ timestamps: true });
+  const gpu = await Gpu.create({ ...options.gpu, timestamps: true });
   if (!gpu.summary.timestamps) {
     throw new UsageError(
       `the adapter (${gpu.summary.description}) has no timestamp-query; try DENO_WEBGPU_BACKEND=vulkan`,

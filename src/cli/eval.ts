@@ -10,6 +10,7 @@ import { recordsToDataset } from "../data/csv.ts";
 import type { TokenDataset } from "../data/dataset.ts";
 import { readOfficialSplit } from "../data/official.ts";
 import { parsePuzzleFile } from "../data/puzzle_lines.ts";
+import type { GpuDeviceOptions } from "../gpu/device.ts";
 import { Gpu } from "../gpu/gpu.ts";
 import { loadModel } from "../model/checkpoint.ts";
 import type { TinyRecursiveModel } from "../model/model.ts";
@@ -17,6 +18,7 @@ import { evaluate } from "../train/evaluate.ts";
 import { evaluateSettings, type SolveSetting } from "../train/evaluate_solve.ts";
 import { mazePathCounter } from "../train/maze_metrics.ts";
 import { UsageError } from "./errors.ts";
+import { GPU_FLAG, gpuOptions } from "./gpu_flag.ts";
 import { intOption, numberOption, parseOptions } from "./options.ts";
 
 const HELP =
@@ -46,6 +48,11 @@ Options:
   --steps N[,N…]   supervision steps (default the model's N_sup); several caps give one
                    row each (official mode: from one run to the largest cap)
   --json           one JSON object instead of text
+  --kernel-profile P
+                   kernels to use: auto (from the adapter), cpu or gpu (default
+                   TRM_KERNEL_PROFILE, else auto)
+  --task arc       ARC tasks (task files; augmented copies and votes): see
+                   eval --task arc --help
 
 Solve mode (as cli.ts solve runs; chosen by any of these options):
   --samples K[,K…]      trajectories per puzzle (K-1 with noise on the latent; the halting
@@ -139,6 +146,8 @@ interface EvalFlags {
   seed: number;
   /** Any of --samples, --halt-threshold, --noise, --seed: the solve-setting table. */
   solveMode: boolean;
+  /** How to open the GPU (--kernel-profile, TRM_KERNEL_PROFILE). */
+  gpu: GpuDeviceOptions;
 }
 
 function evalFlags(args: string[]): EvalFlags | "help" {
@@ -154,6 +163,7 @@ function evalFlags(args: string[]): EvalFlags | "help" {
     noise: { type: "string" },
     seed: { type: "string" },
     json: { type: "boolean" },
+    ...GPU_FLAG,
     help: { type: "boolean", short: "h" },
   }, "eval");
   if (values.help) return "help";
@@ -180,6 +190,7 @@ function evalFlags(args: string[]): EvalFlags | "help" {
     seed: intOption(values, "seed", 0, Number.MAX_SAFE_INTEGER) ?? 0,
     solveMode: sampleList !== undefined || haltThreshold !== undefined ||
       noise !== undefined || values.seed !== undefined,
+    gpu: gpuOptions(values),
   };
 }
 
@@ -213,13 +224,18 @@ function progressLine(json: boolean): { show?: (text: string) => void; clear: ()
 
 /** Runs `eval` with its arguments; returns the exit code. */
 export async function run(args: string[], options: EvalRunOptions = {}): Promise<number> {
+  // ARC has its own flags and scoring (augmented copies and votes): eval_arc.ts.
+  const task = args.indexOf("--task");
+  if (args.includes("--task=arc") || (task >= 0 && args[task + 1] === "arc")) {
+    return await (await import("./eval_arc.ts")).run(args, options);
+  }
   const f = evalFlags(args);
   if (f === "help") {
     console.log(HELP);
     return 0;
   }
   const { modelBytes, data } = await readInputs(f);
-  const gpu = options.gpu ?? await Gpu.create();
+  const gpu = options.gpu ?? await Gpu.create(f.gpu);
   const model = await loadModel(modelBytes, { gpu });
   try {
     if (data.seqLen !== model.config.seqLen) {

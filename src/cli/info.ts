@@ -5,15 +5,20 @@
  * @module
  */
 import { Gpu } from "../gpu/gpu.ts";
+import { KERNEL_PROFILE_VARIABLE } from "../host/kernel_profile.ts";
+import { GPU_FLAG, gpuOptions } from "./gpu_flag.ts";
 import { parseOptions } from "./options.ts";
 
-const HELP = `Usage: deno run -A cli.ts info [--json]
+const HELP = `Usage: deno run -A cli.ts info [--json] [--kernel-profile auto|cpu|gpu]
 
 Shows the Deno version, the WebGPU adapter (vendor, architecture, description, device,
-fallback flag, tuning profile), the backend, the device limits and the adapter features.
+fallback flag), the kernel profile in use and whether it was forced, the backend, the
+device limits and the adapter features.
 
 Options:
-  --json   print one JSON object instead of text`;
+  --json                 print one JSON object instead of text
+  --kernel-profile P     kernels to use: auto (from the adapter), cpu or gpu
+                         (default TRM_KERNEL_PROFILE, else auto)`;
 
 /** What `info` reports. */
 export interface InfoReport {
@@ -27,6 +32,8 @@ export interface InfoReport {
     device: string;
     isFallbackAdapter: boolean;
     profile: "cpu" | "gpu";
+    /** The profile was forced (--kernel-profile, TRM_KERNEL_PROFILE), not detected. */
+    profileForced: boolean;
   };
   /** Backend name and where it came from. */
   backend: { name: string; source: string };
@@ -55,6 +62,7 @@ export function collectInfo(gpu: Gpu): InfoReport {
       device: s.device,
       isFallbackAdapter: s.isFallbackAdapter,
       profile: s.profile,
+      profileForced: s.profileForced === true,
     },
     backend: detectBackend(),
     limits,
@@ -87,13 +95,14 @@ function detectBackend(): { name: string; source: string } {
 export async function run(args: string[]): Promise<number> {
   const { values } = parseOptions(args, {
     json: { type: "boolean" },
+    ...GPU_FLAG,
     help: { type: "boolean", short: "h" },
   }, "info");
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  const gpu = await Gpu.create(); // GpuUnavailableError → one line, exit 1 (main.ts)
+  const gpu = await Gpu.create(gpuOptions(values)); // GpuUnavailableError → one line, exit 1 (main.ts)
   try {
     const report = collectInfo(gpu);
     if (values.json) {
@@ -101,13 +110,20 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     const a = report.adapter;
+    // The flag wins over the variable (gpu_flag.ts), so a given flag is what forced it.
+    const forcedBy = values["kernel-profile"] !== undefined
+      ? "--kernel-profile"
+      : KERNEL_PROFILE_VARIABLE;
     const lines = [
       `Deno        ${report.deno.deno} (V8 ${report.deno.v8}, TypeScript ${report.deno.typescript})`,
       `Adapter     ${a.description || "(no description)"}`,
       `  vendor ${a.vendor || "-"}, architecture ${a.architecture || "-"}, device ${
         a.device || "-"
       }`,
-      `  fallback adapter: ${a.isFallbackAdapter}, kernel profile: ${a.profile}`,
+      `  fallback adapter: ${a.isFallbackAdapter}`,
+      `Kernels     ${a.profile} profile (${
+        a.profileForced ? `forced by ${forcedBy}` : "detected from the adapter"
+      })`,
       `Backend     ${report.backend.name} (${report.backend.source})`,
       "Limits",
       ...Object.entries(report.limits).map(([k, v]) => `  ${k.padEnd(44)} ${v}`),

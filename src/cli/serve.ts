@@ -7,8 +7,10 @@
  * @module
  */
 import { appFromEnv } from "../host/app_env.ts";
-import { guardTcp } from "../host/tcp_guard.ts";
+import { guardTcp, type TcpGuard } from "../host/tcp_guard.ts";
+import { KERNEL_PROFILE_VARIABLE } from "../host/kernel_profile.ts";
 import { UsageError } from "./errors.ts";
+import { GPU_FLAG, gpuOptions } from "./gpu_flag.ts";
 import { intOption, parseOptions } from "./options.ts";
 
 const HELP = `Usage: deno run -A cli.ts serve [--port 8000] [--host 0.0.0.0] [options]
@@ -23,7 +25,9 @@ Options:
                            (default TRM_HEADER_TIMEOUT_MS or 10000)
   --idle-timeout-ms N      close a keep-alive connection idle this long after a response
                            (default TRM_IDLE_TIMEOUT_MS or 30000)
-  --max-connections N      most open client connections (default 1024)`;
+  --max-connections N      most open client connections (default 1024)
+  --kernel-profile P       kernels to use: auto (from the adapter), cpu or gpu
+                           (default TRM_KERNEL_PROFILE, else auto)`;
 
 /** Runs `serve` until the process is stopped; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -33,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
     "header-timeout-ms": { type: "string" },
     "idle-timeout-ms": { type: "string" },
     "max-connections": { type: "string" },
+    ...GPU_FLAG,
     help: { type: "boolean", short: "h" },
   }, "serve");
   if (values.help) {
@@ -40,6 +45,10 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const env = Deno.env.toObject();
+  gpuOptions(values, env); // a bad --kernel-profile or TRM_KERNEL_PROFILE stops here
+  // The app reads the profile from the environment (as under `deno serve`): the flag wins.
+  const flagProfile = values["kernel-profile"];
+  if (typeof flagProfile === "string") env[KERNEL_PROFILE_VARIABLE] = flagProfile;
   /** The flag, else its environment variable (as a flag value), else the default. */
   const timeout = (flag: string, variable: string, fallback: number) => {
     const fromEnv = values[flag] === undefined;
@@ -62,8 +71,12 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  const backend = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
-  let guard;
+  let guard: TcpGuard | undefined;
+  const backend = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    // The guard knows when a client leaves (Deno's request.signal may not): pass it on.
+    (request, info) => app.fetch(request, { clientGone: guard?.clientGone(info.remoteAddr.port) }),
+  );
   try {
     guard = guardTcp({
       listen: { hostname, port },

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { Gpu } from "../gpu/gpu.ts";
+import type { GpuDeviceOptions } from "../gpu/device.ts";
+import { Gpu } from "../gpu/gpu.ts";
 import { formatSudokuGrid, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
 import type { ParsedSudoku } from "../puzzles/sudoku_parse.ts";
 import {
@@ -26,7 +27,9 @@ import {
 } from "../solve/sudoku.ts";
 import { readFileOrNull, SHIPPED_INDEX } from "../host/files.ts";
 import { UsageError } from "./errors.ts";
+import { GPU_FLAG, gpuOptions } from "./gpu_flag.ts";
 import { intOption, numberOption, parseOptions } from "./options.ts";
+import { arcSniffDecided, looksLikeArcInput, solveArcInput } from "./solve_arc.ts";
 import { looksLikeMaze, mazeSniffDecided, parseMazeInput, solveMazeInput } from "./solve_maze.ts";
 import { MAX_JSON_CHARS, openInput, peekInput, puzzleBatches, readAllText } from "./solve_input.ts";
 
@@ -53,6 +56,10 @@ Options:
   --batch N             puzzles per model call (default 64)
   --json                one JSON object a line: {"puzzle","solution","valid","steps","ms",...}
   --trace               add the answer after every supervision step
+  --augmentations K     ARC task files (JSON with train/test, needs --model): copies per
+                        test input that vote (default 8); prints the top two answers
+  --kernel-profile P    kernels to use: auto (from the adapter), cpu or gpu
+                        (default TRM_KERNEL_PROFILE, else auto)
   -h, --help            this help
 
 Exit code: 0 every answer valid, 2 some answer invalid, 1 bad input or no model.
@@ -125,6 +132,10 @@ interface SolveFlags {
   haltThreshold: number;
   json: boolean;
   trace: boolean;
+  /** ARC: copies per test input. */
+  augmentations?: number;
+  /** How to open the GPU (--kernel-profile, TRM_KERNEL_PROFILE). */
+  gpu: GpuDeviceOptions;
 }
 
 function solveFlags(args: string[]): SolveFlags | "help" {
@@ -141,6 +152,8 @@ function solveFlags(args: string[]): SolveFlags | "help" {
       batch: { type: "string" },
       json: { type: "boolean" },
       trace: { type: "boolean" },
+      augmentations: { type: "string" },
+      ...GPU_FLAG,
       help: { type: "boolean", short: "h" },
     },
     "solve",
@@ -177,6 +190,8 @@ function solveFlags(args: string[]): SolveFlags | "help" {
     haltThreshold,
     json: values.json === true,
     trace: values.trace === true,
+    augmentations: intOption(values, "augmentations", 1, 1000),
+    gpu: gpuOptions(values),
   };
 }
 
@@ -196,15 +211,23 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
       ? io.stdin ??
         (io.readStdin ? new Blob([await io.readStdin()]).stream() : Deno.stdin.readable)
       : await openInput(file),
-    mazeSniffDecided,
+    arcSniffDecided(mazeSniffDecided),
   );
   const input = peeked.input;
+  // An ARC task file: its own model loading (the file's identifiers) and output.
+  if (looksLikeArcInput(peeked.head)) {
+    const text = await readAllText(input, MAX_JSON_CHARS, label);
+    return await solveArcInput(text, label, {
+      ...flags,
+      maxSteps,
+    }, io.gpu ? () => Promise.resolve(io.gpu!) : () => Gpu.create(flags.gpu), write);
+  }
   const modelUrl = values.model ? new URL(values.model, `file://${Deno.cwd()}/`) : undefined;
   const registry: ModelRegistry = await openRegistry({
     readFile: readFileOrNull,
     indexUrl: modelUrl ? undefined : io.indexUrl ?? SHIPPED_INDEX,
     modelFiles: modelUrl ? [modelUrl] : undefined,
-    gpu: io.gpu,
+    gpu: io.gpu ?? (() => Gpu.create(flags.gpu)),
   }).catch((error) => {
     throw new UsageError((error as Error).message);
   });

@@ -25,6 +25,7 @@ import {
   type TrainingRunResult,
 } from "../train/run.ts";
 import { UsageError } from "./errors.ts";
+import { gpuOptions } from "./gpu_flag.ts";
 import { type OptionValues, parseOptions } from "./options.ts";
 import { cachedPool } from "./pool_cache.ts";
 import { trainBench } from "./train_bench.ts";
@@ -82,6 +83,8 @@ Options:
                         be repeated but not changed
   --seed S              seed of initialisation, data and exploration (default 0)
   --json                JSON lines on standard output instead of text
+  --kernel-profile P    kernels to use: auto (from the adapter), cpu or gpu (default
+                        TRM_KERNEL_PROFILE, else auto); also with --bench
 Bench options:
   --bench               measure examples × supervision steps per second (slot loop): --warmup
                         untimed steps, then --steps timed ones, on random tokens
@@ -136,6 +139,8 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
     console.log(HELP);
     return 0;
   }
+  // Checked before any work (a typo fails at once); --bench reads it itself.
+  const device = gpuOptions(values);
   if (values.bench) return await trainBench(values);
   if (!values.out || typeof values.out !== "string") {
     throw new UsageError("--out FILE is required (the model file to write)");
@@ -157,7 +162,8 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
         }),
       );
     }
-    return await train(values, { out, checkpointPath, json, gpu: options.gpu });
+    const gpu = options.gpu ?? await Gpu.create(device);
+    return await train(values, { out, checkpointPath, json, gpu });
   } finally {
     for (const lock of locks) lock.release();
   }
@@ -166,10 +172,9 @@ export async function run(args: string[], options: TrainRunOptions = {}): Promis
 /** The run itself, once the outputs are locked. */
 async function train(
   values: OptionValues,
-  o: { out: string; checkpointPath: string; json: boolean; gpu?: Gpu },
+  o: { out: string; checkpointPath: string; json: boolean; gpu: Gpu },
 ): Promise<number> {
-  const { out, checkpointPath, json } = o;
-  const gpu = o.gpu ?? await Gpu.create();
+  const { out, checkpointPath, json, gpu } = o;
   const resuming = values.resume === true && (await exists(checkpointPath));
   const say0 = (obj: Record<string, unknown>, text: string) =>
     console.log(json ? JSON.stringify(obj) : text);

@@ -11,6 +11,7 @@ import { Rng } from "../puzzles/rng.ts";
 import { measureTrainThroughput } from "../train/bench.ts";
 import { TRMTrainer } from "../train/trainer.ts";
 import { UsageError } from "./errors.ts";
+import { gpuOptions } from "./gpu_flag.ts";
 import { intOption, jsonObjectOption, type OptionValues } from "./options.ts";
 import { runTorchScript } from "./torch.ts";
 
@@ -29,7 +30,7 @@ export async function trainBench(values: OptionValues): Promise<number> {
   const steps = intOption(values, "steps", 1) ?? 3;
   const warmup = intOption(values, "warmup", 0) ?? 1;
   const json = values.json === true;
-  const gpu = await Gpu.create();
+  const gpu = await Gpu.create(gpuOptions(values));
   const model = await TinyRecursiveModel.create(config, { gpu, seed: 0 });
   const trainer = await TRMTrainer.create({ model, lr: 1e-4, warmupSteps: 10 });
   // Throughput does not depend on the token values: random tokens of the vocabulary.

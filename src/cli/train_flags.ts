@@ -22,6 +22,7 @@ import {
   numberOption,
   type OptionValues,
 } from "./options.ts";
+import { GPU_FLAG } from "./gpu_flag.ts";
 
 /** The flags of `train`. */
 export const OPTIONS = {
@@ -55,6 +56,7 @@ export const OPTIONS = {
   json: { type: "boolean" },
   bench: { type: "boolean" },
   "no-torch": { type: "boolean" },
+  ...GPU_FLAG,
   help: { type: "boolean", short: "h" },
 } as const;
 

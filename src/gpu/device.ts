@@ -40,6 +40,8 @@ export interface AdapterSummary {
   isFallbackAdapter: boolean;
   /** Tuning family used to pick kernel tile shapes. */
   profile: AdapterProfile;
+  /** The profile was forced (`GpuDeviceOptions.profile`) rather than detected from the adapter. */
+  profileForced?: boolean;
   /** The device limits we requested and got (the ones the kernels rely on). */
   limits: Record<string, number>;
   /** Adapter features (informational). */
@@ -52,7 +54,10 @@ export interface AdapterSummary {
 export interface GpuDeviceOptions {
   /** Power preference passed to `requestAdapter`. */
   powerPreference?: GPUPowerPreference;
-  /** Force a tuning profile instead of detecting it from the adapter. */
+  /**
+   * Force a tuning profile instead of detecting it from the adapter: "gpu" on a CPU
+   * adapter runs (slowly) the kernels a real GPU gets, which is how they are tested here.
+   */
   profile?: AdapterProfile;
   /** Ask for `timestamp-query` (per-dispatch profiling) when the adapter has it. */
   timestamps?: boolean;
@@ -96,7 +101,8 @@ const NO_ADAPTER_HELP = "No WebGPU adapter was found. On Linux install Mesa's dr
 export async function requestGpuDevice(
   options: GpuDeviceOptions = {},
 ): Promise<{ adapter: GPUAdapter; device: GPUDevice; summary: AdapterSummary }> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  // Not the `Navigator` type: workers have a `WorkerNavigator`, and both may carry `gpu`.
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (!gpu) {
     throw new GpuUnavailableError(`WebGPU is not available in this runtime. ${NO_ADAPTER_HELP}`);
   }
@@ -135,6 +141,7 @@ export async function requestGpuDevice(
     device: String(info.device ?? ""),
     isFallbackAdapter,
     profile: options.profile ?? detectProfile({ description, isFallbackAdapter }),
+    profileForced: options.profile !== undefined,
     limits,
     features: [...adapter.features].map(String).sort(),
     timestamps: device.features.has("timestamp-query"),

@@ -5,7 +5,10 @@
  * backend, and closed when its request headers do not arrive within `headerTimeoutMs`
  * (counted from the connection or from the end of the previous response), or when it is
  * idle between requests for `idleTimeoutMs`. Closing the client's connection closes the
- * backend's, so the server sees the client leave and drops its work.
+ * backend's. Deno's server does not notice that close while it works on a request with a
+ * body over ~1 KB (its `request.signal` stays quiet), so the guard also keeps one
+ * `AbortSignal` per connection, found by the backend connection's local port (the
+ * `remoteAddr.port` the server sees): it aborts when the client leaves.
  *
  * @module
  */
@@ -30,6 +33,11 @@ export interface TcpGuard {
   addr: Deno.NetAddr;
   /** Counters: connections accepted, closed by a timeout, refused at the connection cap. */
   stats(): { accepted: number; open: number; headerTimeouts: number; idleTimeouts: number };
+  /**
+   * The signal that aborts when the client behind the backend connection from `port`
+   * (the server's `info.remoteAddr.port`) has gone; undefined for an unknown port.
+   */
+  clientGone(port: number): AbortSignal | undefined;
   /** Stops listening and closes every connection. */
   close(): void;
 }
@@ -41,6 +49,7 @@ export function guardTcp(options: TcpGuardOptions): TcpGuard {
   const listener = Deno.listen({ ...options.listen, transport: "tcp" });
   const open = new Set<Deno.Conn>();
   const counts = { accepted: 0, headerTimeouts: 0, idleTimeouts: 0 };
+  const gone = new Map<number, AbortController>();
   (async () => {
     for await (const client of listener) {
       if (open.size >= options.maxConnections) {
@@ -49,12 +58,13 @@ export function guardTcp(options: TcpGuardOptions): TcpGuard {
       }
       counts.accepted++;
       open.add(client);
-      serveConnection(client, options, counts).finally(() => open.delete(client));
+      serveConnection(client, options, counts, gone).finally(() => open.delete(client));
     }
   })().catch(() => {/* the listener was closed */});
   return {
     addr: listener.addr as Deno.NetAddr,
     stats: () => ({ ...counts, open: open.size }),
+    clientGone: (port) => gone.get(port)?.signal,
     close() {
       listener.close();
       for (const c of open) closeQuietly(c);
@@ -72,6 +82,7 @@ async function serveConnection(
   client: Deno.Conn,
   options: TcpGuardOptions,
   counts: { headerTimeouts: number; idleTimeouts: number },
+  gone: Map<number, AbortController>,
 ): Promise<void> {
   let backend: Deno.Conn;
   try {
@@ -80,11 +91,17 @@ async function serveConnection(
     closeQuietly(client);
     return;
   }
+  const port = (backend.localAddr as Deno.NetAddr).port;
+  const left = new AbortController();
+  gone.set(port, left);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const shut = () => {
     if (closed) return;
     closed = true;
+    left.abort(new DOMException("the client closed the connection", "AbortError"));
+    // Dropped a little later: the server may still look the port up for a request in flight.
+    setTimeout(() => gone.get(port) === left && gone.delete(port), 1000);
     clearTimeout(timer);
     closeQuietly(client);
     closeQuietly(backend);
@@ -106,7 +123,11 @@ async function serveConnection(
     const buf = new Uint8Array(16384);
     for (;;) {
       const n = await client.read(buf);
-      if (n === null) break;
+      if (n === null) {
+        // The client's end is closed; a request it was waiting on will not be read.
+        left.abort(new DOMException("the client closed the connection", "AbortError"));
+        break;
+      }
       if (at.state === "answered") {
         at.state = "waiting";
         matched = 0;

@@ -7,6 +7,7 @@
 import type { Gpu } from "../gpu/gpu.ts";
 import { type ModelConfig, type ModelConfigInput, parseModelConfig } from "./config.ts";
 import { TinyRecursiveModel } from "./model.ts";
+import { normalizeConfigInput, type OfficialModelConfig } from "./official_config.ts";
 import { paramSpecs } from "./params.ts";
 import { parseSafetensors, SafetensorsError, serializeSafetensors } from "./safetensors.ts";
 
@@ -71,10 +72,14 @@ export interface DecodedCheckpoint {
 
 /**
  * Parses and checks a checkpoint: every tensor the config needs must be present with
- * its exact shape. `config` overrides the embedded one (for files without it, such as
- * converted official checkpoints).
+ * its exact shape. `config` overrides the embedded one (for files without it). The config,
+ * embedded or passed, may use our names or the official TRM ones (`fromOfficialConfig` in
+ * official_config.ts).
  */
-export function decodeCheckpoint(bytes: Uint8Array, config?: ModelConfigInput): DecodedCheckpoint {
+export function decodeCheckpoint(
+  bytes: Uint8Array,
+  config?: ModelConfigInput | OfficialModelConfig,
+): DecodedCheckpoint {
   let file;
   try {
     file = parseSafetensors(bytes);
@@ -100,7 +105,8 @@ export function decodeCheckpoint(bytes: Uint8Array, config?: ModelConfigInput): 
   }
   let parsed: ModelConfig;
   try {
-    parsed = parseModelConfig(input!);
+    // Official config names (hidden_size, H_cycles, …) are read as aliases of ours.
+    parsed = parseModelConfig(normalizeConfigInput(input));
   } catch (error) {
     throw new CheckpointError(`the checkpoint's config is invalid: ${(error as Error).message}`);
   }
@@ -154,7 +160,7 @@ export async function saveModel(
  */
 export async function loadModel(
   bytes: Uint8Array,
-  options: { gpu?: Gpu; config?: ModelConfigInput } = {},
+  options: { gpu?: Gpu; config?: ModelConfigInput | OfficialModelConfig } = {},
 ): Promise<TinyRecursiveModel> {
   const { config, values } = decodeCheckpoint(bytes, options.config);
   return await TinyRecursiveModel.create(config, { gpu: options.gpu, values });

@@ -38,4 +38,11 @@ export {
   loadModel,
   saveModel,
 } from "./checkpoint.ts";
+export {
+  fromOfficialConfig,
+  isOfficialConfig,
+  normalizeConfigInput,
+  OFFICIAL_CONFIG_ALIASES,
+  type OfficialModelConfig,
+} from "./official_config.ts";
 export * from "./safetensors.ts";

@@ -1,7 +1,10 @@
 /**
  * The HTTP app (Hono): `POST /v1/solve`, `GET /v1/models`, `GET /healthz`,
- * `GET /openapi.json` and the page at `GET /`. Requests are validated with zod; puzzles
- * from all concurrent requests are gathered into batched `model.predict` calls.
+ * `GET /openapi.json`, the page at `GET /`, and — with {@linkcode WebAssets} — the page's
+ * browser bundle (`GET /trm.js`) and the shipped models (`GET /models/index.json`,
+ * `GET /models/NAME.safetensors`) it solves with in the visitor's browser. Requests are
+ * validated with zod; puzzles from all concurrent requests are gathered into batched
+ * `model.predict` calls.
  *
  * No `Deno.*` here: the model registry (and its file access) is injected.
  *
@@ -12,9 +15,11 @@ import type { Context } from "hono";
 import { GpuUnavailableError } from "../gpu/device.ts";
 import { CheckpointError } from "../model/checkpoint.ts";
 import { type ModelRegistry, RegistryError } from "../solve/registry.ts";
+import type { BatchSolver } from "../solve/batch.ts";
 import { type BatcherStats, QueueFullError } from "./batcher.ts";
 import { openApiDocument } from "./openapi.ts";
 import { PAGE_HTML } from "./page.ts";
+import { type WebAssets, webRoutes } from "./web_routes.ts";
 import {
   apiSchemas,
   DEFAULT_LIMITS,
@@ -22,7 +27,9 @@ import {
   type ModelInfo,
   type ServerLimits,
 } from "./schemas.ts";
-import { HttpError, SolveRoute } from "./solve_route.ts";
+import { HttpError, type ServeEnv, SolveRoute } from "./solve_route.ts";
+
+export type { ServeEnv };
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -59,6 +66,13 @@ export interface CreateAppOptions {
   limits?: Partial<ServerLimits>;
   /** What the "no model" error suggests besides training (default: TRM_MODEL). */
   missingModelHint?: string;
+  /** The bundle and model files the page needs to solve in the browser (none: server only). */
+  web?: WebAssets;
+  /**
+   * Runs the batches (default: on this thread with the registry's models). The doors pass
+   * a worker-per-model solver (`src/host/worker_solver.ts`), so that models run side by side.
+   */
+  solver?: BatchSolver;
 }
 
 /**
@@ -66,8 +80,11 @@ export interface CreateAppOptions {
  * and limits exposed.
  */
 export interface TrmApp {
-  /** Answers one request (the `deno serve` / `Deno.serve` handler). */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * Answers one request (the `deno serve` / `Deno.serve` handler). A host may pass a
+   * {@linkcode ServeEnv} second (`Deno.serve`'s handler info is accepted and ignored).
+   */
+  fetch: (request: Request, env?: ServeEnv | object) => Response | Promise<Response>;
   /** Answers a request built from a path or URL (for tests: no network). */
   request: (input: string | Request | URL, init?: RequestInit) => Response | Promise<Response>;
   /** The batcher's counters. */
@@ -92,7 +109,7 @@ export function createApp(options: CreateAppOptions): TrmApp {
   const schemas = apiSchemas(limits);
   const openApi = JSON.stringify(openApiDocument(limits));
 
-  const solve = new SolveRoute({ registry, limits, schemas, missingHint });
+  const solve = new SolveRoute({ registry, limits, schemas, missingHint, solver: options.solver });
   const batcher = solve.batcher;
 
   const app = new Hono();
@@ -132,6 +149,7 @@ export function createApp(options: CreateAppOptions): TrmApp {
     "/healthz": "GET, HEAD",
     "/v1/models": "GET, HEAD",
     "/v1/solve": "POST",
+    "/trm.js": "GET, HEAD",
   };
   app.use(async (c, next) => {
     const allow = ROUTES[new URL(c.req.url).pathname];
@@ -158,12 +176,17 @@ export function createApp(options: CreateAppOptions): TrmApp {
   );
 
   app.get("/", (c) => {
+    // 'self' scripts: the page imports /trm.js to solve on the visitor's WebGPU.
     c.header(
       "Content-Security-Policy",
-      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+      "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
     );
+    // Start building the bundle now: the page asks for it right after it loads.
+    options.web?.bundle().catch(() => {});
     return c.html(PAGE_HTML);
   });
+
+  if (options.web) webRoutes(app, options.web, (c, detail) => fail(c, 404, detail));
 
   app.get("/openapi.json", (c) => c.body(openApi, 200, { "Content-Type": "application/json" }));
 

@@ -11,6 +11,10 @@
  * supervision steps. The queued cost (queued and running items) is what admission control
  * reads.
  *
+ * Keys may be grouped into lanes (`laneOf`): one batch runs at a time per lane, and lanes
+ * run side by side. A server whose models run on separate workers (each with its own GPU
+ * queue) gives each model a lane, so a long 9×9 batch does not hold up a 4×4 request.
+ *
  * @module
  */
 
@@ -22,6 +26,11 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Most items waiting; beyond it {@linkcode Batcher.submit} rejects with {@linkcode QueueFullError}. */
   maxQueue: number;
+  /**
+   * The lane of a key (default: one lane for all keys). Batches of different lanes run
+   * concurrently; within a lane, one at a time.
+   */
+  laneOf?: (key: string) => string;
 }
 
 /** Thrown by {@linkcode Batcher.submit} when the queue is full (the server answers 503). */
@@ -69,9 +78,22 @@ interface Pending<I, O> {
   signal?: AbortSignal;
   /** Set once the item's promise has settled (resolved, rejected or aborted). */
   settled: boolean;
+  /** Set once the item is taken into a running batch. */
+  batch?: RunningBatch<I, O>;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
   onAbort?: () => void;
+}
+
+interface RunningBatch<I, O> {
+  items: Pending<I, O>[];
+  /** Aborted once every item of the batch has been aborted. */
+  nobodyWaits: AbortController;
+}
+
+interface Lane {
+  running: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -89,8 +111,8 @@ export class Batcher<I, O> {
   readonly #queues = new Map<string, Pending<I, O>[]>();
   #queued = 0;
   #queuedCost = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #running = false;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #laneOf: (key: string) => string;
   #stats = { batches: 0, items: 0, largestBatch: 0, dropped: 0, abortedBatches: 0 };
 
   /**
@@ -106,6 +128,7 @@ export class Batcher<I, O> {
   ) {
     this.#run = run;
     this.#options = options;
+    this.#laneOf = options.laneOf ?? (() => "");
   }
 
   /** Queues an item; resolves with its output, rejects with the signal's reason on abort. */
@@ -130,7 +153,7 @@ export class Batcher<I, O> {
       queue.push(pending);
       this.#queued++;
       this.#queuedCost += cost;
-      this.#schedule(queue.length >= this.#options.maxBatch);
+      this.#schedule(this.#laneOf(key), queue.length >= this.#options.maxBatch);
     });
   }
 
@@ -151,11 +174,14 @@ export class Batcher<I, O> {
       this.#stats.dropped++;
     }
     this.#settle(p, () => p.reject(p.signal!.reason));
-    this.#onItemAborted?.();
+    const batch = p.batch;
+    if (batch && batch.items.every((q) => q.settled) && !batch.nobodyWaits.signal.aborted) {
+      this.#stats.abortedBatches++;
+      batch.nobodyWaits.abort(
+        new DOMException("every request of the batch was aborted", "AbortError"),
+      );
+    }
   }
-
-  /** Set while a batch runs: checks whether all of its items have been aborted. */
-  #onItemAborted: (() => void) | undefined;
 
   #settle(p: Pending<I, O>, how: () => void): void {
     if (p.settled) return;
@@ -164,45 +190,59 @@ export class Batcher<I, O> {
     how();
   }
 
-  /** Cancels the pending timer (for tests and shutdown); queued items still run when asked. */
+  /** Cancels the pending timers (for tests and shutdown); queued items still run when asked. */
   close(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    for (const lane of this.#lanes.values()) {
+      if (lane.timer !== undefined) clearTimeout(lane.timer);
+      lane.timer = undefined;
+    }
   }
 
-  #schedule(full: boolean): void {
-    if (this.#running) return; // the loop picks new items up when the current batch ends
+  #lane(name: string): Lane {
+    let lane = this.#lanes.get(name);
+    if (!lane) this.#lanes.set(name, lane = { running: false, timer: undefined });
+    return lane;
+  }
+
+  #schedule(laneName: string, full: boolean): void {
+    const lane = this.#lane(laneName);
+    if (lane.running) return; // the lane's loop picks new items up when its batch ends
     if (full) {
-      this.close();
-      this.#drain();
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#drain();
+      if (lane.timer !== undefined) clearTimeout(lane.timer);
+      lane.timer = undefined;
+      this.#drain(laneName);
+    } else if (lane.timer === undefined) {
+      lane.timer = setTimeout(() => {
+        lane.timer = undefined;
+        this.#drain(laneName);
       }, this.#options.windowMs);
     }
   }
 
-  async #drain(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
+  /** The lane's oldest key with queued items (map order is insertion order). */
+  #nextKey(laneName: string): string | undefined {
+    for (const key of this.#queues.keys()) if (this.#laneOf(key) === laneName) return key;
+    return undefined;
+  }
+
+  async #drain(laneName: string): Promise<void> {
+    const lane = this.#lane(laneName);
+    if (lane.running) return;
+    lane.running = true;
     try {
-      while (this.#queued > 0) {
-        // Oldest-first across keys: take the key whose head has waited longest (map order
-        // is insertion order and emptied keys are deleted, so the first key is the oldest).
-        const [key, queue] = this.#queues.entries().next().value!;
+      for (let key = this.#nextKey(laneName); key !== undefined; key = this.#nextKey(laneName)) {
+        // Oldest-first across the lane's keys: emptied keys are deleted, so the first key
+        // found is the one whose head has waited longest.
+        const queue = this.#queues.get(key)!;
         const batch = queue.splice(0, this.#options.maxBatch);
-        if (queue.length === 0) this.#queues.delete(key);
-        else {
-          // Requeue at the back so other keys get their turn.
-          this.#queues.delete(key);
-          this.#queues.set(key, queue);
-        }
+        this.#queues.delete(key);
+        // Requeue at the back so other keys get their turn.
+        if (queue.length > 0) this.#queues.set(key, queue);
         this.#queued -= batch.length;
         await this.#runBatch(key, batch);
       }
     } finally {
-      this.#running = false;
+      lane.running = false;
     }
   }
 
@@ -211,12 +251,8 @@ export class Batcher<I, O> {
     this.#stats.items += batch.length;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
     const nobodyWaits = new AbortController();
-    this.#onItemAborted = () => {
-      if (batch.every((p) => p.settled) && !nobodyWaits.signal.aborted) {
-        this.#stats.abortedBatches++;
-        nobodyWaits.abort(new DOMException("every request of the batch was aborted", "AbortError"));
-      }
-    };
+    const running: RunningBatch<I, O> = { items: batch, nobodyWaits };
+    for (const p of batch) p.batch = running;
     try {
       const outputs = await this.#run(key, batch.map((p) => p.item), nobodyWaits.signal);
       if (outputs.length !== batch.length) {
@@ -240,8 +276,10 @@ export class Batcher<I, O> {
         }
       }
     } finally {
-      this.#onItemAborted = undefined;
-      for (const p of batch) this.#queuedCost -= p.cost;
+      for (const p of batch) {
+        this.#queuedCost -= p.cost;
+        p.batch = undefined;
+      }
     }
   }
 }

@@ -4,9 +4,12 @@
  *
  * @module
  */
-export { createApp, type CreateAppOptions, type TrmApp } from "./app.ts";
+export { createApp, type CreateAppOptions, type ServeEnv, type TrmApp } from "./app.ts";
+export type { BatchRequest, BatchSolver } from "../solve/batch.ts";
+export type { ModelRegistry } from "../solve/registry.ts";
 export { Batcher, type BatcherOptions, type BatcherStats, QueueFullError } from "./batcher.ts";
 export { openApiDocument } from "./openapi.ts";
-export { PAGE_HTML } from "./page.ts";
+export { PAGE_HTML, pageHtml } from "./page.ts";
+export type { WebAssets } from "./web_routes.ts";
 export { DEFAULT_LIMITS, type ServerLimits } from "./schemas.ts";
 export { limitsFromEnv } from "./env.ts";

@@ -16,13 +16,9 @@ import {
   type ModelRegistry,
   UnknownModelError,
 } from "../solve/registry.ts";
-import {
-  answerDigits,
-  solveSudokus,
-  type SudokuAnswer,
-  type SudokuAnswerDigits,
-} from "../solve/sudoku.ts";
-import { type MazeAnswer, solveMazes } from "../solve/maze.ts";
+import { answerDigits, type SudokuAnswer, type SudokuAnswerDigits } from "../solve/sudoku.ts";
+import type { MazeAnswer } from "../solve/maze.ts";
+import { type BatchRequest, type BatchSolver, inThreadSolver } from "../solve/batch.ts";
 import { formatMazeLine, type Maze, parseMaze } from "../puzzles/maze.ts";
 import { Batcher, QueueFullError } from "./batcher.ts";
 import { BodyError, readBodyText } from "./body.ts";
@@ -49,6 +45,18 @@ export class HttpError extends Error {
     super(message);
     this.name = "HttpError";
   }
+}
+
+/**
+ * What a host may pass as the second argument of the app's `fetch`: `clientGone` aborts
+ * when the client's connection closes. Deno's own `request.signal` does not abort while a
+ * request with a body of more than about 1 KB is being worked on (Deno 2.9.6: only
+ * requests that arrive in one small read are watched), so `cli.ts serve`, whose TCP guard
+ * sees every connection close, passes this one.
+ */
+export interface ServeEnv {
+  /** Aborted once the client has gone. */
+  clientGone?: AbortSignal;
 }
 
 /** One puzzle of a request, as the batcher runs it. */
@@ -119,11 +127,14 @@ export interface SolveRouteOptions {
   schemas: ApiSchemas;
   /** What the "no model" error suggests besides training. */
   missingHint: string;
+  /** Runs the batches (default: on this thread, with the registry's models). */
+  solver?: BatchSolver;
 }
 
 /** The solve route: its batcher (shared by all requests) and its handler. */
 export class SolveRoute {
   readonly #o: SolveRouteOptions;
+  readonly #solver: BatchSolver;
   /** The batcher all requests' puzzles go through. */
   readonly batcher: Batcher<Work, Done>;
   /** Cell-steps per ms of the batches so far (what Retry-After is estimated from). */
@@ -133,9 +144,16 @@ export class SolveRoute {
   constructor(options: SolveRouteOptions) {
     this.#o = options;
     const { limits } = options;
+    const solver = this.#solver = options.solver ?? inThreadSolver(options.registry);
     this.batcher = new Batcher<Work, Done>(
       (_key, items, signal) => this.#runBatch(items, signal),
-      { windowMs: limits.batchWindowMs, maxBatch: limits.maxBatch, maxQueue: limits.maxQueue },
+      {
+        windowMs: limits.batchWindowMs,
+        maxBatch: limits.maxBatch,
+        maxQueue: limits.maxQueue,
+        // A key starts with its model's name: with a queue per model, one lane per model.
+        laneOf: solver.concurrentModels ? (key) => key.slice(0, key.indexOf("\u0000")) : undefined,
+      },
     );
   }
 
@@ -164,21 +182,13 @@ export class SolveRoute {
 
   async #runBatch(items: Work[], signal: AbortSignal): Promise<Done[]> {
     const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
-    const model = await this.#o.registry.model(name);
     const t0 = performance.now();
-    const options = {
-      maxSteps,
-      haltThreshold,
-      trace: items.some((w) => w.trace),
-      samples,
-      noise,
-      signal,
-    };
+    const options = { maxSteps, haltThreshold, trace: items.some((w) => w.trace), samples, noise };
     // One key, one model: a batch is all Sudoku or all mazes.
-    const first = items[0].puzzle;
-    const answers: (SudokuAnswer | MazeAnswer)[] = "kind" in first
-      ? await solveMazes(model, items.map((w) => w.puzzle as Maze), options)
-      : await solveSudokus(model, items.map((w) => w.puzzle as SudokuGrid), options);
+    const request: BatchRequest = "kind" in items[0].puzzle
+      ? { kind: "maze", puzzles: items.map((w) => w.puzzle as Maze), options }
+      : { kind: "sudoku", puzzles: items.map((w) => w.puzzle as SudokuGrid), options };
+    const answers = await this.#solver.solve(name, request, signal);
     const ms = performance.now() - t0;
     const rate = items.reduce((sum, w) => sum + w.cost, 0) / Math.max(ms, 1);
     this.#costPerMs = this.#costPerMs === 0 ? rate : 0.8 * this.#costPerMs + 0.2 * rate;
@@ -313,7 +323,10 @@ export class SolveRoute {
     const { limits } = this.#o;
     const deadline = AbortSignal.timeout(limits.deadlineMs);
     const failed = new AbortController();
-    const signal = AbortSignal.any([c.req.raw.signal, deadline, failed.signal]);
+    const env = c.env as ServeEnv | undefined;
+    const gone = env?.clientGone instanceof AbortSignal ? env.clientGone : undefined;
+    const clientLeft = gone ? AbortSignal.any([c.req.raw.signal, gone]) : c.req.raw.signal;
+    const signal = AbortSignal.any([clientLeft, deadline, failed.signal]);
     try {
       return await Promise.all(works.map((work) =>
         this.batcher.submit(
@@ -332,7 +345,7 @@ export class SolveRoute {
           `the request ran past its deadline of ${limits.deadlineMs} ms (TRM_DEADLINE_MS); its unfinished puzzles were dropped; send fewer puzzles or a lower maxSteps`,
         );
       }
-      if (c.req.raw.signal.aborted) {
+      if (clientLeft.aborted) {
         throw new HttpError(
           400,
           "the client closed the connection; the request's work was dropped",

@@ -8,3 +8,4 @@ export * from "./registry.ts";
 export * from "./sudoku.ts";
 export * from "./shipped.ts";
 export * from "./maze.ts";
+export * from "./batch.ts";

@@ -84,3 +84,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "tcp guard: clientGone aborts when a client leaves mid-request with a 5 KB body",
+  ...opts,
+  fn: async () => {
+    // Set below: the backend must exist before the guard that points at it.
+    const ref: { guard?: ReturnType<typeof guardTcp> } = {};
+    const seen = Promise.withResolvers<{ deno: boolean; guard: number }>();
+    const backend = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (req, info) => {
+        const gone = ref.guard!.clientGone(info.remoteAddr.port);
+        assert.ok(gone, "the guard knows the backend connection");
+        await req.text();
+        const t0 = performance.now();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 3000);
+          gone.addEventListener("abort", () => (clearTimeout(timer), resolve()));
+        });
+        seen.resolve({ deno: req.signal.aborted, guard: performance.now() - t0 });
+        return new Response("late");
+      },
+    );
+    const guard = ref.guard = guardTcp({
+      listen: { hostname: "127.0.0.1", port: 0 },
+      backend: { hostname: "127.0.0.1", port: backend.addr.port },
+      headerTimeoutMs: 5000,
+      idleTimeoutMs: 5000,
+      maxConnections: 16,
+    });
+    try {
+      const left = new AbortController();
+      setTimeout(() => left.abort(), 200);
+      await fetch(`http://127.0.0.1:${guard.addr.port}/`, {
+        method: "POST",
+        body: "x".repeat(5000),
+        signal: left.signal,
+      }).catch(() => {});
+      const { guard: ms } = await seen.promise;
+      assert.ok(
+        ms < 1500,
+        `the guard's signal aborted ${ms.toFixed(0)} ms after the body was read`,
+      );
+      assert.equal(guard.clientGone(65536), undefined, "an unknown port has no signal");
+    } finally {
+      guard.close();
+      await backend.shutdown();
+    }
+  },
+});

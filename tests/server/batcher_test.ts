@@ -139,3 +139,55 @@ Deno.test("a running batch whose items are all aborted sees its signal abort", a
     "stopped",
   );
 });
+
+Deno.test("lanes run side by side: a long batch in one lane does not hold up another lane", async () => {
+  const log: string[] = [];
+  const b = new Batcher<number, number>(async (key, items) => {
+    log.push(`start ${key}`);
+    await delay(key === "slow" ? 200 : 5);
+    log.push(`end ${key}`);
+    return items;
+  }, { windowMs: 1, maxBatch: 8, maxQueue: 100, laneOf: (key) => key });
+  const slow = b.submit("slow", 1);
+  await delay(20); // the slow batch is running now
+  const t0 = performance.now();
+  await b.submit("fast", 2);
+  const fastMs = performance.now() - t0;
+  await slow;
+  if (fastMs > 150) throw new Error(`the fast lane waited ${fastMs.toFixed(0)} ms`);
+  assertEquals(log, ["start slow", "start fast", "end fast", "end slow"], "order");
+});
+
+Deno.test("one lane (the default): batches of different keys run one at a time", async () => {
+  const log: string[] = [];
+  const b = new Batcher<number, number>(async (key, items) => {
+    log.push(`start ${key}`);
+    await delay(20);
+    log.push(`end ${key}`);
+    return items;
+  }, { windowMs: 1, maxBatch: 8, maxQueue: 100 });
+  await Promise.all([b.submit("a", 1), b.submit("b", 2)]);
+  assertEquals(log, ["start a", "end a", "start b", "end b"], "order");
+});
+
+Deno.test("lanes: an aborted item of a running batch stops that batch only", async () => {
+  const stopped: string[] = [];
+  const b = new Batcher<number, number>((key, items, signal) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(items), 60);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        stopped.push(key);
+        reject(signal.reason);
+      });
+    }), { windowMs: 1, maxBatch: 8, maxQueue: 100, laneOf: (key) => key });
+  const gone = new AbortController();
+  const a = b.submit("a", 1, { signal: gone.signal });
+  const other = b.submit("b", 2);
+  await delay(10);
+  gone.abort(new Error("client left"));
+  const [ra, rb] = await Promise.allSettled([a, other]);
+  assertEquals([ra.status, rb.status], ["rejected", "fulfilled"], "statuses");
+  assertEquals(stopped, ["a"], "stopped batches");
+  assertEquals(b.stats().abortedBatches, 1, "abortedBatches");
+});

@@ -77,7 +77,9 @@ Deno.test({
       page.on("request", (r: { url(): string }) => requested.push(r.url()));
       const pageErrors: string[] = [];
       page.on("pageerror", (e: Error) => pageErrors.push(e.message));
-      await page.goto(`${base}/`);
+      // Server mode: this test checks the page against the API's trace of the same model.
+      await page.goto(`${base}/?mode=server`);
+      await page.waitForSelector('#mode[data-mode="server"]', { timeout: 30_000 });
       await page.fill("#puzzle", PUZZLE);
       await page.fill("#maxSteps", "3");
       await page.click("#solve");
@@ -87,6 +89,7 @@ Deno.test({
       // What the API answers for the same request (the model is deterministic).
       const api = await (await fetch(`${base}/v1/solve`, {
         method: "POST",
+        headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ puzzle: PUZZLE, trace: true, maxSteps: 3, haltThreshold: 0.9 }),
       })).json();
       const shown = async () =>

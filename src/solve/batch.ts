@@ -1,0 +1,57 @@
+/**
+ * One batch of same-kind puzzles solved by a model: the unit the server's batcher runs,
+ * either in this thread or on a worker (see `src/host/worker_solver.ts`). The request is
+ * plain data (structured-clonable), and so are the answers.
+ *
+ * @module
+ */
+import type { Maze } from "../puzzles/maze.ts";
+import type { SudokuGrid } from "../puzzles/sudoku_grid.ts";
+import { type MazeAnswer, solveMazes } from "./maze.ts";
+import type { ModelRegistry } from "./registry.ts";
+import { type Predictor, type SolveOptions, solveSudokus, type SudokuAnswer } from "./sudoku.ts";
+
+/** A batch to solve: all Sudoku or all mazes, with one set of options. */
+export type BatchRequest =
+  | { kind: "sudoku"; puzzles: SudokuGrid[]; options: Omit<SolveOptions, "signal"> }
+  | { kind: "maze"; puzzles: Maze[]; options: Omit<SolveOptions, "signal"> };
+
+/** Solves batches with named models; `signal` stops a batch between supervision steps. */
+export interface BatchSolver {
+  /** The answers, one per puzzle, in order. */
+  solve(
+    model: string,
+    request: BatchRequest,
+    signal: AbortSignal,
+  ): Promise<(SudokuAnswer | MazeAnswer)[]>;
+  /**
+   * True when batches of different models run concurrently (each model on its own GPU
+   * queue), so the batcher may run them side by side.
+   */
+  readonly concurrentModels: boolean;
+}
+
+/** Solves `request` with `model` (on this thread). */
+export function solveBatch(
+  model: Predictor,
+  request: BatchRequest,
+  signal?: AbortSignal,
+): Promise<(SudokuAnswer | MazeAnswer)[]> {
+  const options = { ...request.options, signal };
+  return request.kind === "maze"
+    ? solveMazes(model, request.puzzles, options)
+    : solveSudokus(model, request.puzzles, options);
+}
+
+/**
+ * The solver that runs every batch on this thread, with the registry's models (one GPU
+ * queue: batches run one at a time).
+ */
+export function inThreadSolver(registry: ModelRegistry): BatchSolver {
+  return {
+    concurrentModels: false,
+    async solve(name, request, signal) {
+      return solveBatch(await registry.model(name), request, signal);
+    },
+  };
+}

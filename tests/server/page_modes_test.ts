@@ -1,0 +1,261 @@
+/**
+ * The page in headless Chromium with WebGPU on SwiftShader, serving the shipped models:
+ * on a 375 px phone screen nothing overflows and the page opens on a 9×9 example the
+ * model solves; an error clears the previous answer; the page solves every puzzle of
+ * examples/sudoku4.txt and examples/sudoku6.txt in browser mode (the model on the page's WebGPU, no `/v1/solve` request) and in server
+ * mode; and the static build (`deno task build:web`) solves without a server. Every
+ * solved grid is checked by the rules and against the API's answer, and the mode shown
+ * must be the one asked for; `?profile=gpu` runs a real GPU's kernels (the ones a visitor
+ * with a GPU gets) through Tint on SwiftShader. Small models (sudoku4, sudoku6) run on
+ * SwiftShader to keep CI short. Skipped, with a message, when /usr/bin/chromium is absent.
+ */
+import { buildWeb } from "../../src/host/build_web.ts";
+import { shippedWebAssets } from "../../src/host/web_assets.ts";
+import { formatSudokuLine } from "../../src/puzzles/sudoku_grid.ts";
+import { parseSudoku } from "../../src/puzzles/sudoku_parse.ts";
+import { createApp } from "../../src/server/app.ts";
+import { openShippedRegistry } from "../../src/solve/shipped.ts";
+import { testGpu } from "../_helpers.ts";
+import {
+  assert,
+  assertEquals,
+  gridProblem,
+  hasChromium,
+  launchChromium,
+  shownGrid,
+} from "./_chromium.ts";
+
+const available = hasChromium("page_modes_test");
+
+// deno-lint-ignore no-explicit-any
+type Page = any;
+
+/** Every puzzle of the small example files, as one line each (what a visitor may paste). */
+const EXAMPLE_PUZZLES: { label: string; text: string }[] = [];
+for (const file of ["sudoku4.txt", "sudoku6.txt"]) {
+  const text = await Deno.readTextFile(new URL(`../../examples/${file}`, import.meta.url));
+  parseSudoku(text).puzzles.forEach((p, i) =>
+    EXAMPLE_PUZZLES.push({
+      label: `${file} #${i + 1}`,
+      text: formatSudokuLine(p.puzzle, { blank: "." }),
+    })
+  );
+}
+
+/**
+ * Elements that stick out of the viewport sideways, and the document's scroll width
+ * (a string: it runs in the page, where the DOM types live).
+ */
+const OVERFLOW = `(() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+    .map((e) => e.tagName.toLowerCase() + "#" + e.id + "." + e.className);
+  return { scrollWidth: document.documentElement.scrollWidth, width, wide };
+})()`;
+
+function overflow(page: Page): Promise<{ scrollWidth: number; width: number; wide: string[] }> {
+  return page.evaluate(OVERFLOW);
+}
+
+async function assertFits(page: Page, label: string): Promise<void> {
+  const o = await overflow(page);
+  assert(o.scrollWidth <= 375 && o.wide.length === 0, `${label}: ${JSON.stringify(o)}`);
+}
+
+/**
+ * Picks one of the page's examples (or types `text`), presses Solve and waits for the
+ * replay to reach the last step.
+ */
+async function solveExample(
+  page: Page,
+  example: string | null,
+  text?: string,
+): Promise<number> {
+  if (example) await page.selectOption("#example", example);
+  if (text !== undefined) await page.fill("#puzzle", text);
+  const t0 = performance.now();
+  await page.click("#solve");
+  await page.waitForSelector('#grid[data-final="1"]', { timeout: 240_000 });
+  return performance.now() - t0;
+}
+
+/** Checks the shown grid by the rules and against the server's answer for the same text. */
+async function checkAnswer(page: Page, base: string, label: string): Promise<void> {
+  const puzzle = await page.inputValue("#puzzle");
+  const api = await (await fetch(`${base}/v1/solve`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ puzzle, trace: true, haltThreshold: 0.9 }),
+  })).json();
+  assert(typeof api.solution === "string", `${label}: the API answered ${JSON.stringify(api)}`);
+  const shown = await shownGrid(page);
+  assertEquals(gridProblem(api.puzzle, shown), null, `${label}: the grid keeps the rules`);
+  assertEquals(shown, api.solution, `${label}: the grid is the model's answer`);
+  assertEquals(await page.getAttribute("#grid", "data-step"), String(api.steps), `${label} steps`);
+  const verdict = (await page.textContent("#verdict")) ?? "";
+  assert(verdict.startsWith("Valid solution"), `${label}: verdict ${verdict}`);
+}
+
+async function waitForMode(page: Page, mode: string): Promise<void> {
+  await page.waitForSelector("#mode:not([data-mode=''])", { timeout: 120_000 });
+  const shown = await page.getAttribute("#mode", "data-mode");
+  const text = await page.textContent("#mode");
+  assertEquals(shown, mode, `mode (${text})`);
+}
+
+/** Serves a folder as any static host would (no API behind it). */
+function serveFolder(root: string): Deno.HttpServer<Deno.NetAddr> {
+  const types: Record<string, string> = {
+    html: "text/html; charset=utf-8",
+    js: "text/javascript",
+    json: "application/json",
+  };
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    let path = decodeURIComponent(new URL(req.url).pathname);
+    if (path.endsWith("/")) path += "index.html";
+    if (path.includes("..")) return new Response("bad path", { status: 400 });
+    try {
+      const body = await Deno.readFile(root + path);
+      const ext = path.split(".").pop()!;
+      return new Response(body, {
+        headers: { "Content-Type": types[ext] ?? "application/octet-stream" },
+      });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+}
+
+Deno.test({
+  name: "page: phone layout, errors, browser and server mode, the static build",
+  ignore: !available,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const gpu = await testGpu();
+    const registry = await openShippedRegistry({ gpu });
+    const app = createApp({ registry, web: shippedWebAssets() });
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await launchChromium();
+    const site = await Deno.makeTempDir({ prefix: "trm_web_" });
+    let staticServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+    const open = async (url: string, viewport = { width: 1024, height: 800 }) => {
+      const page = await browser.newPage({ viewport });
+      const requests: string[] = [];
+      const errors: string[] = [];
+      page.on("request", (r: { url(): string }) => requests.push(r.url()));
+      page.on("pageerror", (e: Error) => errors.push(e.message));
+      await page.goto(url);
+      return { page, requests, errors };
+    };
+    try {
+      await t.step("375 px: opens on a 9×9 the model solves; nothing overflows", async () => {
+        const { page, errors } = await open(`${base}/?mode=server`, { width: 375, height: 740 });
+        await waitForMode(page, "server");
+        assertEquals(await page.inputValue("#example"), "9x9", "opening example");
+        await assertFits(page, "before solving");
+        const ms = await solveExample(page, null);
+        await checkAnswer(page, base, "opening 9×9");
+        await assertFits(page, "after solving");
+        const marks = await page.$$eval("#steps button.halt .mark", (x: unknown[]) => x.length);
+        assertEquals(marks, 1, "the halting mark is drawn with CSS");
+        const glyphs = await page.$eval(
+          "body",
+          (b: { textContent: string | null }) => (b.textContent ?? "").includes("\u23f9"),
+        );
+        assertEquals(glyphs, false, "no U+23F9 (needs a symbol font)");
+
+        // A bad puzzle next: its error replaces the answer, the old verdict goes.
+        await page.fill("#puzzle", "1 2 3");
+        await page.click("#solve");
+        await page.waitForSelector("#status.bad", { timeout: 30_000 });
+        assertEquals(await page.textContent("#verdict"), "", "verdict cleared");
+        assertEquals(await page.$$eval("#grid td", (x: unknown[]) => x.length), 0, "grid cleared");
+        assertEquals(await page.$$eval("#steps button", (x: unknown[]) => x.length), 0, "steps");
+        await assertFits(page, "after an error");
+        assertEquals(errors, [], "no script errors");
+        console.log(`  9×9 on the server at 375 px: ${ms.toFixed(0)} ms`);
+        await page.close();
+      });
+
+      await t.step("browser mode: the model runs on the page's WebGPU", async () => {
+        const t0 = performance.now();
+        const { page, requests, errors } = await open(`${base}/?mode=browser`);
+        await waitForMode(page, "browser");
+        const start = performance.now() - t0;
+        const times: string[] = [];
+        for (const { label, text } of EXAMPLE_PUZZLES) {
+          const ms = await solveExample(page, null, text);
+          await checkAnswer(page, base, `browser ${label}`);
+          times.push(`${label} ${ms.toFixed(0)} ms`);
+        }
+        assert(!requests.some((u) => u.includes("/v1/")), `no API request: ${requests}`);
+        const weights = requests.filter((u) => u.endsWith(".safetensors")).map((u) =>
+          u.slice(base.length)
+        );
+        assertEquals(
+          weights,
+          ["/models/sudoku4.safetensors", "/models/sudoku6.safetensors"],
+          "weights",
+        );
+        assert((await page.textContent("#mode"))!.includes("swiftshader"), "the adapter is named");
+        assertEquals(errors, [], "no script errors");
+        console.log(`  browser mode: started in ${start.toFixed(0)} ms; ${times.join(", ")}`);
+        await page.close();
+      });
+
+      await t.step("browser mode, a real GPU's kernels (?profile=gpu) through Tint", async () => {
+        const { page, errors } = await open(`${base}/?mode=browser&profile=gpu`);
+        await waitForMode(page, "browser");
+        assertEquals(await page.getAttribute("#mode", "data-profile"), "gpu", "kernel profile");
+        // One example: these kernels are slow to compile and run on SwiftShader (~8 s).
+        const ms = await solveExample(page, "4x4");
+        await checkAnswer(page, base, "browser gpu-profile 4x4");
+        assertEquals(errors, [], "no script errors");
+        console.log(`  gpu-profile kernels on SwiftShader: 4x4 ${ms.toFixed(0)} ms`);
+        await page.close();
+      });
+
+      await t.step("server mode: the same examples through /v1/solve", async () => {
+        const { page, requests, errors } = await open(`${base}/?mode=server`);
+        await waitForMode(page, "server");
+        for (const { label, text } of EXAMPLE_PUZZLES) {
+          await solveExample(page, null, text);
+          await checkAnswer(page, base, `server ${label}`);
+        }
+        const calls = requests.filter((u) => u.endsWith("/v1/solve")).length;
+        assertEquals(calls, EXAMPLE_PUZZLES.length, "one API call per puzzle");
+        assert(!requests.some((u) => u.endsWith("/trm.js")), "no bundle loaded");
+        assertEquals(errors, [], "no script errors");
+        await page.close();
+      });
+
+      await t.step("static build: solves in the browser with no server", async () => {
+        const built = await buildWeb(site);
+        assert(built.files.includes("trm.js"), `built ${built.files}`);
+        staticServer = serveFolder(site);
+        const siteBase = `http://127.0.0.1:${staticServer.addr.port}`;
+        const { page, requests, errors } = await open(`${siteBase}/`);
+        await waitForMode(page, "browser");
+        const ms = await solveExample(page, "4x4");
+        await checkAnswer(page, base, "static 4×4");
+        assert(requests.every((u) => u.startsWith(siteBase)), `same origin only: ${requests}`);
+        assert(!requests.some((u) => u.includes("/v1/")), `no API request: ${requests}`);
+        assertEquals(errors, [], "no script errors");
+        console.log(
+          `  static build: ${(built.bytes / 1e6).toFixed(2)} MB, 4×4 ${ms.toFixed(0)} ms`,
+        );
+        await page.close();
+      });
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await staticServer?.shutdown();
+      await Deno.remove(site, { recursive: true });
+      // The models this test loaded (sudoku9 by the phone step, the small ones by the rest).
+      for (const name of ["sudoku9", "sudoku4", "sudoku6"]) (await registry.model(name)).dispose();
+    }
+  },
+});
