@@ -34,6 +34,11 @@ export interface ModelAccuracy {
   haltThreshold?: number;
   /** Trajectories per puzzle used for the measurement (default 1). */
   samples?: number;
+  /**
+   * Exact fraction when every puzzle runs all N_sup supervision steps and is scored on the
+   * last (the official evaluation), beside `exact` at the halting setting `solve` uses.
+   */
+  allStepsExact?: number;
 }
 
 /** One entry of `models/index.json` (see {@linkcode ModelIndexSchema}). */
@@ -91,6 +96,8 @@ export const ModelAccuracySchema: z.ZodType<ModelAccuracy> = z.object({
   haltThreshold: z.number().optional(),
   /** Trajectories per puzzle used for the measurement (default 1). */
   samples: z.number().int().min(1).optional(),
+  /** Exact fraction when all N_sup steps run (the official evaluation). */
+  allStepsExact: z.number().min(0).max(1).optional(),
 });
 
 /** Zod schema of {@linkcode ModelEntry}. */
