@@ -38,6 +38,9 @@ const root = new URL("..", import.meta.url).pathname;
 const line = (size: 4 | 9, seed: number) =>
   formatSudokuLine(generateSudoku({ size, difficulty: "medium", seed }).puzzle, { blank: "." });
 const small = Array.from({ length: 32 }, (_, i) => line(4, 1000 + i));
+// Single 9×9 puzzles: they share the flood's model (and worker), so they show fairness
+// within one model's queue; the 4×4 requests show isolation between models.
+const single9 = Array.from({ length: 16 }, (_, i) => line(9, 9000 + i));
 const large = Array.from({ length: 64 }, (_, i) => line(9, 5000 + i));
 
 const door = values.door === "deno-serve"
@@ -96,14 +99,17 @@ function tally(status: number): void {
   else counts.client4xx++;
 }
 
-/** Sequential 4×4 requests for `ms`; their latencies. */
-async function smallRequests(ms: number): Promise<number[]> {
+/** Sequential single-puzzle requests (4×4, or 9×9 at 16 steps) for `ms`; their latencies. */
+async function smallRequests(ms: number, size: 4 | 9 = 4): Promise<number[]> {
   const times: number[] = [];
   const end = performance.now() + ms;
   for (let i = 0; performance.now() < end; i++) {
     const t0 = performance.now();
     try {
-      tally(await post(JSON.stringify({ puzzle: small[i % small.length] })));
+      const body = size === 4
+        ? { puzzle: small[i % small.length] }
+        : { puzzle: single9[i % single9.length], maxSteps: 16 };
+      tally(await post(JSON.stringify(body)));
     } catch {
       counts.network++;
     }
@@ -161,11 +167,11 @@ try {
   await post(JSON.stringify({ puzzle: small[0] }));
   await post(JSON.stringify({ puzzle: large[0], maxSteps: 2 }));
   const phase = (seconds * 1000) / 3;
-  const idle = await smallRequests(phase);
+  const [idle, idle9] = await Promise.all([smallRequests(phase), smallRequests(phase, 9)]);
   const floodDone = flood(performance.now() + phase);
-  const underFlood = await smallRequests(phase);
+  const [underFlood, flood9] = await Promise.all([smallRequests(phase), smallRequests(phase, 9)]);
   await floodDone;
-  const after = await smallRequests(phase);
+  const [after, after9] = await Promise.all([smallRequests(phase), smallRequests(phase, 9)]);
   const health = await (await fetch(`${base}/healthz`)).json();
   const logLines = serverLog.split("\n").filter((l) => l && !l.includes("XDG_RUNTIME_DIR"));
   console.log(JSON.stringify(
@@ -184,6 +190,11 @@ try {
           p99: quantile(underFlood, 0.99),
         },
         after: { n: after.length, p50: quantile(after, 0.5), p99: quantile(after, 0.99) },
+      },
+      single9x9: {
+        idle: { n: idle9.length, p50: quantile(idle9, 0.5), p99: quantile(idle9, 0.99) },
+        flood: { n: flood9.length, p50: quantile(flood9, 0.5), p99: quantile(flood9, 0.99) },
+        after: { n: after9.length, p50: quantile(after9, 0.5), p99: quantile(after9, 0.99) },
       },
       batcher: health.batcher,
       serverLogLines: logLines.length,

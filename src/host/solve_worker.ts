@@ -5,8 +5,8 @@
  * up another model's batches or the server's event loop.
  *
  * Messages in: `{ init: { index, models } }` once (URLs as strings), then
- * `{ id, model, request }` to solve and `{ abort: id }` to stop a batch between
- * supervision steps, and `{ close: true }` to release the device before the host ends the
+ * `{ id, model, request }` to solve, `{ drop: id, index }` to take one puzzle out of a
+ * running batch and `{ abort: id }` to stop a batch between supervision steps, and `{ close: true }` to release the device before the host ends the
  * worker. Messages out: `{ id, answers }`, `{ id, error: { name, message } }`, `{ closed: true }`.
  *
  * @module
@@ -23,6 +23,7 @@ export type WorkerInbound =
   | { init: { index?: string; models: string[]; profile?: AdapterProfile } }
   | { id: number; model: string; request: BatchRequest }
   | { abort: number }
+  | { drop: number; index: number }
   | { close: true };
 
 /** What the worker answers. */
@@ -39,19 +40,29 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 let registry: Promise<ModelRegistry> | undefined;
 const running = new Map<number, AbortController>();
+/** Per running batch, the puzzles the host has said nobody wants any more. */
+const dropped = new Map<number, Set<number>>();
 
 async function solve(id: number, model: string, request: BatchRequest): Promise<void> {
   const stop = new AbortController();
   running.set(id, stop);
+  const gone = new Set<number>();
+  dropped.set(id, gone);
   try {
     if (!registry) throw new Error("the solve worker was not initialised");
-    const answers = await solveBatch(await (await registry).model(model), request, stop.signal);
+    const answers = await solveBatch(
+      await (await registry).model(model),
+      request,
+      stop.signal,
+      (index) => gone.has(index),
+    );
     scope.postMessage({ id, answers });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     scope.postMessage({ id, error: { name: e.name, message: e.message } });
   } finally {
     running.delete(id);
+    dropped.delete(id);
   }
 }
 
@@ -75,6 +86,8 @@ scope.onmessage = ({ data }) => {
       } catch { /* nothing to release */ }
       scope.postMessage({ closed: true });
     })();
+  } else if ("drop" in data) {
+    dropped.get(data.drop)?.add(data.index);
   } else if ("abort" in data) {
     running.get(data.abort)?.abort(new DOMException("the batch was aborted", "AbortError"));
   } else {

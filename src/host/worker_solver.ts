@@ -10,7 +10,7 @@
  */
 import { type AdapterProfile, GpuUnavailableError } from "../gpu/device.ts";
 import { CheckpointError } from "../model/checkpoint.ts";
-import type { BatchRequest, BatchSolver } from "../solve/batch.ts";
+import type { BatchRequest, BatchSolver, PuzzleDrops } from "../solve/batch.ts";
 import type { MazeAnswer } from "../solve/maze.ts";
 import { RegistryError } from "../solve/registry.ts";
 import type { SudokuAnswer } from "../solve/sudoku.ts";
@@ -74,10 +74,18 @@ export class WorkerSolver implements BatchSolver {
   }
 
   /** Solves on `model`'s worker; an aborted `signal` rejects at once and stops the worker's batch. */
-  solve(model: string, request: BatchRequest, signal: AbortSignal): Promise<Answer[]> {
+  solve(
+    model: string,
+    request: BatchRequest,
+    signal: AbortSignal,
+    drops?: PuzzleDrops,
+  ): Promise<Answer[]> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const worker = this.#worker(model);
     const id = this.#nextId++;
+    drops?.onDrop((index) => {
+      if (this.#calls.has(id)) worker.postMessage({ drop: id, index } satisfies WorkerInbound);
+    });
     return new Promise<Answer[]>((resolve, reject) => {
       const onAbort = () => {
         this.#calls.delete(id);

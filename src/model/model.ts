@@ -115,6 +115,12 @@ export interface PredictOptions {
    * more): predict then releases what it holds and throws the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * Asked between supervision steps for each puzzle still running: true drops it (its
+   * client has gone), so the batch goes on without its rows. A dropped puzzle's prediction
+   * is all zeros with exit step 0.
+   */
+  isDropped?: (index: number) => boolean;
 }
 
 /** Most trajectories per puzzle that {@linkcode TinyRecursiveModel.predict} runs. */
@@ -423,6 +429,13 @@ export class TinyRecursiveModel {
           throw options.signal.reason;
         }
       }
+      if (options.isDropped && active.some((orig) => options.isDropped!(orig))) {
+        // Puzzles nobody waits for leave the batch, as halted ones do.
+        const keep = active.flatMap((orig, a) => options.isDropped!(orig) ? [] : [a]);
+        if (keep.length === 0) break;
+        [x, carry] = this.#compactRows(x, carry, keep, K);
+        active = keep.map((a) => active[a]);
+      }
       const out = this.step(x, carry);
       carry.y.release();
       carry.z.release();
@@ -458,13 +471,7 @@ export class TinyRecursiveModel {
       });
       if (keep.length === 0 || step === maxSteps) break;
       if (keep.length < active.length) {
-        // Compact: gather the rows (all K trajectories of each puzzle) that go on.
-        const index = Int32Array.from(
-          { length: keep.length * K },
-          (_, r) => keep[Math.floor(r / K)] * K + (r % K),
-        );
-        x = this.#gather(x, index);
-        carry = { y: this.#gather(carry.y, index), z: this.#gather(carry.z, index) };
+        [x, carry] = this.#compactRows(x, carry, keep, K);
         active = keep.map((a) => active[a]);
       }
       if (K > 1 && sigma > 0) {
@@ -483,6 +490,18 @@ export class TinyRecursiveModel {
     }
     for (const t of [x, carry.y, carry.z]) t.release();
     return { predictions, exitSteps, haltProbs, chosenSample, trace };
+  }
+
+  /** Keeps the rows (all K trajectories of each puzzle) of the puzzles at `keep`. */
+  #compactRows(x: Tensor, carry: Carry, keep: number[], K: number): [Tensor, Carry] {
+    const index = Int32Array.from(
+      { length: keep.length * K },
+      (_, r) => keep[Math.floor(r / K)] * K + (r % K),
+    );
+    return [
+      this.#gather(x, index),
+      { y: this.#gather(carry.y, index), z: this.#gather(carry.z, index) },
+    ];
   }
 
   /** Gathers rows of `t` by index (releasing `t`). */

@@ -18,6 +18,14 @@
  * @module
  */
 
+/** What a running batch's `run` may ask about its items. */
+export interface BatchDrops {
+  /** True once item `index` of the batch has been aborted (nobody wants its answer). */
+  isDropped(index: number): boolean;
+  /** Calls `listener` with an item's index when it is aborted while the batch runs. */
+  onDrop(listener: (index: number) => void): void;
+}
+
 /** Options of {@linkcode Batcher}. */
 export interface BatcherOptions {
   /** How long the first item of a batch waits for company (ms). */
@@ -70,11 +78,18 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** The item's cost (default 1), counted in `queuedCost` until it has run. */
   cost?: number;
+  /**
+   * Items of one request share a group (any value; default: the item alone). A batch takes
+   * items round-robin across the groups waiting under its key, so a small request queued
+   * behind a large one rides in the next batch instead of after all of the large one.
+   */
+  group?: unknown;
 }
 
 interface Pending<I, O> {
   item: I;
   cost: number;
+  group: unknown;
   signal?: AbortSignal;
   /** Set once the item's promise has settled (resolved, rejected or aborted). */
   settled: boolean;
@@ -85,10 +100,39 @@ interface Pending<I, O> {
   onAbort?: () => void;
 }
 
+/**
+ * Up to `max` items of `queue`, one per group in turn (groups in order of their oldest
+ * item), and the items left; both keep queue order.
+ */
+function takeRoundRobin<T extends { group: unknown }>(queue: T[], max: number): [T[], T[]] {
+  if (queue.length <= max) return [queue, []];
+  const byGroup = new Map<unknown, T[]>();
+  for (const p of queue) {
+    const g = p.group === undefined ? p : p.group;
+    let list = byGroup.get(g);
+    if (!list) byGroup.set(g, list = []);
+    list.push(p);
+  }
+  const taken = new Set<T>();
+  for (let round = 0; taken.size < max; round++) {
+    let any = false;
+    for (const list of byGroup.values()) {
+      if (round < list.length && taken.size < max) {
+        taken.add(list[round]);
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+  return [queue.filter((p) => taken.has(p)), queue.filter((p) => !taken.has(p))];
+}
+
 interface RunningBatch<I, O> {
   items: Pending<I, O>[];
   /** Aborted once every item of the batch has been aborted. */
   nobodyWaits: AbortController;
+  /** Told the index of each item aborted while the batch runs. */
+  dropListeners: ((index: number) => void)[];
 }
 
 interface Lane {
@@ -106,7 +150,12 @@ interface Lane {
  * ```
  */
 export class Batcher<I, O> {
-  readonly #run: (key: string, items: I[], signal: AbortSignal) => Promise<O[]>;
+  readonly #run: (
+    key: string,
+    items: I[],
+    signal: AbortSignal,
+    drops: BatchDrops,
+  ) => Promise<O[]>;
   readonly #options: BatcherOptions;
   readonly #queues = new Map<string, Pending<I, O>[]>();
   #queued = 0;
@@ -119,11 +168,12 @@ export class Batcher<I, O> {
    * Creates an idle batcher.
    *
    * @param run solves one batch of same-key items; must return one output per item, in
-   *   order; may stop early (throwing) once `signal` aborts, when nobody wants the batch
+   *   order; may stop early (throwing) once `signal` aborts, when nobody wants the batch,
+   *   and may skip items that `drops` reports aborted (their outputs are ignored)
    * @param options window, batch and queue limits
    */
   constructor(
-    run: (key: string, items: I[], signal: AbortSignal) => Promise<O[]>,
+    run: (key: string, items: I[], signal: AbortSignal, drops: BatchDrops) => Promise<O[]>,
     options: BatcherOptions,
   ) {
     this.#run = run;
@@ -145,7 +195,15 @@ export class Batcher<I, O> {
       let queue = this.#queues.get(key);
       if (!queue) this.#queues.set(key, queue = []);
       const cost = options.cost ?? 1;
-      const pending: Pending<I, O> = { item, cost, signal, settled: false, resolve, reject };
+      const pending: Pending<I, O> = {
+        item,
+        cost,
+        group: options.group,
+        signal,
+        settled: false,
+        resolve,
+        reject,
+      };
       if (signal) {
         pending.onAbort = () => this.#abort(key, pending);
         signal.addEventListener("abort", pending.onAbort, { once: true });
@@ -175,6 +233,10 @@ export class Batcher<I, O> {
     }
     this.#settle(p, () => p.reject(p.signal!.reason));
     const batch = p.batch;
+    if (batch) {
+      const index = batch.items.indexOf(p);
+      for (const listener of batch.dropListeners) listener(index);
+    }
     if (batch && batch.items.every((q) => q.settled) && !batch.nobodyWaits.signal.aborted) {
       this.#stats.abortedBatches++;
       batch.nobodyWaits.abort(
@@ -233,11 +295,10 @@ export class Batcher<I, O> {
       for (let key = this.#nextKey(laneName); key !== undefined; key = this.#nextKey(laneName)) {
         // Oldest-first across the lane's keys: emptied keys are deleted, so the first key
         // found is the one whose head has waited longest.
-        const queue = this.#queues.get(key)!;
-        const batch = queue.splice(0, this.#options.maxBatch);
+        const [batch, rest] = takeRoundRobin(this.#queues.get(key)!, this.#options.maxBatch);
         this.#queues.delete(key);
         // Requeue at the back so other keys get their turn.
-        if (queue.length > 0) this.#queues.set(key, queue);
+        if (rest.length > 0) this.#queues.set(key, rest);
         this.#queued -= batch.length;
         await this.#runBatch(key, batch);
       }
@@ -251,10 +312,14 @@ export class Batcher<I, O> {
     this.#stats.items += batch.length;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
     const nobodyWaits = new AbortController();
-    const running: RunningBatch<I, O> = { items: batch, nobodyWaits };
+    const running: RunningBatch<I, O> = { items: batch, nobodyWaits, dropListeners: [] };
     for (const p of batch) p.batch = running;
+    const drops: BatchDrops = {
+      isDropped: (index) => batch[index]?.settled ?? false,
+      onDrop: (listener) => void running.dropListeners.push(listener),
+    };
     try {
-      const outputs = await this.#run(key, batch.map((p) => p.item), nobodyWaits.signal);
+      const outputs = await this.#run(key, batch.map((p) => p.item), nobodyWaits.signal, drops);
       if (outputs.length !== batch.length) {
         throw new Error(`batch run returned ${outputs.length} outputs for ${batch.length} items`);
       }
@@ -269,7 +334,8 @@ export class Batcher<I, O> {
       for (const p of waiting) {
         if (p.settled) continue; // aborted meanwhile
         try {
-          const [out] = await this.#run(key, [p.item], p.signal ?? nobodyWaits.signal);
+          const alone: BatchDrops = { isDropped: () => p.settled, onDrop: () => {} };
+          const [out] = await this.#run(key, [p.item], p.signal ?? nobodyWaits.signal, alone);
           this.#settle(p, () => p.resolve(out));
         } catch (itemError) {
           this.#settle(p, () => p.reject(itemError));

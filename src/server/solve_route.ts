@@ -20,7 +20,7 @@ import { answerDigits, type SudokuAnswer, type SudokuAnswerDigits } from "../sol
 import type { MazeAnswer } from "../solve/maze.ts";
 import { type BatchRequest, type BatchSolver, inThreadSolver } from "../solve/batch.ts";
 import { formatMazeLine, type Maze, parseMaze } from "../puzzles/maze.ts";
-import { Batcher, QueueFullError } from "./batcher.ts";
+import { type BatchDrops, Batcher, QueueFullError } from "./batcher.ts";
 import { BodyError, readBodyText } from "./body.ts";
 import {
   type ApiSchemas,
@@ -146,7 +146,7 @@ export class SolveRoute {
     const { limits } = options;
     const solver = this.#solver = options.solver ?? inThreadSolver(options.registry);
     this.batcher = new Batcher<Work, Done>(
-      (_key, items, signal) => this.#runBatch(items, signal),
+      (_key, items, signal, drops) => this.#runBatch(items, signal, drops),
       {
         windowMs: limits.batchWindowMs,
         maxBatch: limits.maxBatch,
@@ -180,7 +180,7 @@ export class SolveRoute {
     return c.json(single ? results[0] : { results });
   }
 
-  async #runBatch(items: Work[], signal: AbortSignal): Promise<Done[]> {
+  async #runBatch(items: Work[], signal: AbortSignal, drops: BatchDrops): Promise<Done[]> {
     const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
     const t0 = performance.now();
     const options = { maxSteps, haltThreshold, trace: items.some((w) => w.trace), samples, noise };
@@ -188,7 +188,7 @@ export class SolveRoute {
     const request: BatchRequest = "kind" in items[0].puzzle
       ? { kind: "maze", puzzles: items.map((w) => w.puzzle as Maze), options }
       : { kind: "sudoku", puzzles: items.map((w) => w.puzzle as SudokuGrid), options };
-    const answers = await this.#solver.solve(name, request, signal);
+    const answers = await this.#solver.solve(name, request, signal, drops);
     const ms = performance.now() - t0;
     const rate = items.reduce((sum, w) => sum + w.cost, 0) / Math.max(ms, 1);
     this.#costPerMs = this.#costPerMs === 0 ? rate : 0.8 * this.#costPerMs + 0.2 * rate;
@@ -334,7 +334,8 @@ export class SolveRoute {
             work.samples ?? 1
           }`,
           work,
-          { signal, cost: work.cost },
+          // One group per request: batches take requests' puzzles in turn.
+          { signal, cost: work.cost, group: signal },
         )
       ));
     } catch (error) {

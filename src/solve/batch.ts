@@ -16,13 +16,25 @@ export type BatchRequest =
   | { kind: "sudoku"; puzzles: SudokuGrid[]; options: Omit<SolveOptions, "signal"> }
   | { kind: "maze"; puzzles: Maze[]; options: Omit<SolveOptions, "signal"> };
 
-/** Solves batches with named models; `signal` stops a batch between supervision steps. */
+/** Which puzzles of a running batch are no longer wanted (see the server's batcher). */
+export interface PuzzleDrops {
+  /** True once puzzle `index` is no longer wanted. */
+  isDropped(index: number): boolean;
+  /** Calls `listener` with a puzzle's index when it stops being wanted. */
+  onDrop(listener: (index: number) => void): void;
+}
+
+/**
+ * Solves batches with named models; `signal` stops a batch between supervision steps, and
+ * `drops` takes single puzzles out of it (their answers are then meaningless).
+ */
 export interface BatchSolver {
   /** The answers, one per puzzle, in order. */
   solve(
     model: string,
     request: BatchRequest,
     signal: AbortSignal,
+    drops?: PuzzleDrops,
   ): Promise<(SudokuAnswer | MazeAnswer)[]>;
   /**
    * True when batches of different models run concurrently (each model on its own GPU
@@ -36,8 +48,9 @@ export function solveBatch(
   model: Predictor,
   request: BatchRequest,
   signal?: AbortSignal,
+  isDropped?: (index: number) => boolean,
 ): Promise<(SudokuAnswer | MazeAnswer)[]> {
-  const options = { ...request.options, signal };
+  const options = { ...request.options, signal, isDropped };
   return request.kind === "maze"
     ? solveMazes(model, request.puzzles, options)
     : solveSudokus(model, request.puzzles, options);
@@ -50,8 +63,8 @@ export function solveBatch(
 export function inThreadSolver(registry: ModelRegistry): BatchSolver {
   return {
     concurrentModels: false,
-    async solve(name, request, signal) {
-      return solveBatch(await registry.model(name), request, signal);
+    async solve(name, request, signal, drops) {
+      return solveBatch(await registry.model(name), request, signal, drops?.isDropped);
     },
   };
 }

@@ -35,6 +35,11 @@ export interface SolveOptions {
   seed?: number;
   /** Stops between supervision steps once aborted (throws the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Asked between supervision steps: true drops that puzzle from the batch (its answer is
+   * then meaningless; the caller no longer wants it).
+   */
+  isDropped?: (index: number) => boolean;
 }
 
 /** One puzzle's answer. */
@@ -114,6 +119,7 @@ export function predictOptions(
     noise: options.noise,
     seed: options.seed,
     signal: options.signal,
+    isDropped: options.isDropped,
   };
 }
 

@@ -191,3 +191,52 @@ Deno.test("lanes: an aborted item of a running batch stops that batch only", asy
   assertEquals(stopped, ["a"], "stopped batches");
   assertEquals(b.stats().abortedBatches, 1, "abortedBatches");
 });
+
+Deno.test("a small request queued behind a large one rides in the next batch (round-robin by group)", async () => {
+  const calls: string[][] = [];
+  const b = new Batcher<string, string>(async (_key, items) => {
+    calls.push(items);
+    await delay(20);
+    return items;
+  }, { windowMs: 1, maxBatch: 4, maxQueue: 100 });
+  const big = Array.from({ length: 10 }, (_, i) => b.submit("k", `big${i}`, { group: "big" }));
+  await delay(5); // the first batch (big0–big3) is running now
+  const small = b.submit("k", "small", { group: "small" });
+  await Promise.all([...big, small]);
+  assertEquals(calls, [
+    ["big0", "big1", "big2", "big3"],
+    ["big4", "big5", "big6", "small"],
+    ["big7", "big8", "big9"],
+  ], "batches");
+});
+
+Deno.test("without groups a key's queue is first in, first out", async () => {
+  const calls: number[][] = [];
+  const b = new Batcher<number, number>(async (_key, items) => {
+    calls.push(items);
+    await delay(10);
+    return items;
+  }, { windowMs: 1, maxBatch: 3, maxQueue: 100 });
+  await Promise.all([1, 2, 3, 4, 5, 6, 7].map((i) => b.submit("k", i)));
+  assertEquals(calls, [[1, 2, 3], [4, 5, 6], [7]], "batches");
+});
+
+Deno.test("a running batch learns which of its items were aborted (drops)", async () => {
+  const seen: number[] = [];
+  let check: (() => boolean[]) | undefined;
+  const b = new Batcher<number, number>(async (_key, items, _signal, drops) => {
+    drops.onDrop((i) => seen.push(i));
+    check = () => items.map((_, i) => drops.isDropped(i));
+    await delay(40);
+    return items;
+  }, { windowMs: 1, maxBatch: 8, maxQueue: 100 });
+  const gone = new AbortController();
+  const first = b.submit("k", 1, { signal: gone.signal });
+  const second = b.submit("k", 2);
+  await delay(10);
+  gone.abort(new Error("client left"));
+  const [r1, r2] = await Promise.allSettled([first, second]);
+  assertEquals([r1.status, r2.status], ["rejected", "fulfilled"], "statuses");
+  assertEquals(seen, [0], "dropped indices");
+  assertEquals(check!(), [true, true], "after the run both are settled");
+});
