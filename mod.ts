@@ -132,6 +132,7 @@ export type {
   TokenInput,
 } from "./src/model/mod.ts";
 export type {
+  BatchSource,
   CurriculumPhase,
   EvaluateOptions,
   ExamplePool,
@@ -144,6 +145,7 @@ export type {
   TaskRecipeOptions,
   TierPhase,
   TrainingBatch,
+  TrainingTask,
   TrainStepResult,
 } from "./src/train/mod.ts";
 export type {

@@ -1,11 +1,12 @@
 /**
  * Reading ARC tasks from disk for `eval`, `solve` and `train`: one task file, a folder of
- * task files (sorted by name), or the ARC-AGI-1 layout (a folder with `training/` and
- * `evaluation/`). Every problem is a one-line UsageError naming the file.
+ * task files (sorted by name), the ARC-AGI-1 layout (a folder with `training/` and
+ * `evaluation/`), or, to score, a dataset built by the official script (its
+ * `test_puzzles.json`). Every problem is a one-line UsageError naming the file.
  *
  * @module
  */
-import { type ArcTask, ArcTaskError, parseArcTask } from "../puzzles/arc.ts";
+import { type ArcTask, ArcTaskError, parseArcTask, parseArcTaskValue } from "../puzzles/arc.ts";
 import type { ArcTrainingTask } from "../puzzles/arc_puzzles.ts";
 import { UsageError } from "./errors.ts";
 
@@ -16,7 +17,10 @@ export interface ReadArcOptions {
 }
 
 /** One task file; its name is the file name without `.json`. */
-export async function readArcTaskFile(path: string, options: ReadArcOptions = {}): Promise<ArcTask> {
+export async function readArcTaskFile(
+  path: string,
+  options: ReadArcOptions = {},
+): Promise<ArcTask> {
   let text;
   try {
     text = await Deno.readTextFile(path);
@@ -61,9 +65,41 @@ async function statOrFail(path: string, flag: string): Promise<Deno.FileInfo> {
   }
 }
 
+/** The tasks of an official build's `test_puzzles.json` (name → task), or null without one. */
+async function officialTestPuzzles(
+  dir: string,
+  options: ReadArcOptions,
+): Promise<ArcTask[] | null> {
+  const file = `${dir.replace(/\/+$/, "")}/test_puzzles.json`;
+  let text;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch {
+    return null;
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`${file}: expected an object of tasks by name`);
+  }
+  try {
+    return Object.keys(value).sort().map((name) => ({
+      ...parseArcTaskValue(value[name], `${file}: ${name}`, options),
+      name,
+    }));
+  } catch (e) {
+    if (e instanceof ArcTaskError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 /**
- * The tasks to score: a task file, a folder of them, or the ARC-AGI-1 layout's
- * `evaluation/` folder; the first `limit` by name.
+ * The tasks to score: a task file, a folder of them, the ARC-AGI-1 layout's `evaluation/`
+ * folder, or an official build's `test_puzzles.json`; the first `limit` by name.
  */
 export async function readArcTasks(
   path: string,
@@ -72,6 +108,8 @@ export async function readArcTasks(
   const stat = await statOrFail(path, options.flag ?? "--data");
   let files = [path];
   if (stat.isDirectory) {
+    const official = await officialTestPuzzles(path, options);
+    if (official) return official.slice(0, options.limit ?? official.length);
     files = await jsonFiles(path);
     if (!files.length && await isDir(`${path}/evaluation`)) {
       files = await jsonFiles(`${path}/evaluation`);

@@ -32,10 +32,12 @@ model never saw runs on the blank identifier 0, without a task embedding.
 Options:
   --task arc            this evaluation
   --model FILE          model checkpoint (seqLen 900, vocabulary ≥ 12)
-  --data PATH           a task file, a folder of task files, or the ARC-AGI-1 folder (its
-                        evaluation/ tasks); test pairs need outputs
+  --data PATH           a task file, a folder of task files, the ARC-AGI-1 folder (its
+                        evaluation/ tasks), or an official build (its test_puzzles.json);
+                        test pairs need outputs
   --limit N             only the first N tasks (by file name)
-  --augmentations K     copies per test input, the identity included (default 8)
+  --augmentations K     copies per test input, the identity included (default 8; a task
+                        the model trained on runs at most its trained copies)
   --batch N             copies per model call (default 32)
   --steps N             supervision steps (default the model's N_sup)
   --seed N              seed of the augmentations of unseen tasks (default 0)
@@ -128,11 +130,13 @@ export async function run(args: string[], options: { gpu?: Gpu } = {}): Promise<
       votes: a.tests.map((x) => x.ranked[0]?.votes ?? 0),
     };
     console.log(
-      f.json ? JSON.stringify(line) : `${a.name.padEnd(12)} pass@1 ${fraction(score.pass1, a.tests.length)}  pass@2 ${
-        fraction(score.pass2, a.tests.length)
-      }  (${a.copies} cop${a.copies === 1 ? "y" : "ies"}, top vote ${line.votes.join("/")}${
-        a.trainedIds ? "" : ", blank id"
-      })`,
+      f.json
+        ? JSON.stringify(line)
+        : `${a.name.padEnd(12)} pass@1 ${fraction(score.pass1, a.tests.length)}  pass@2 ${
+          fraction(score.pass2, a.tests.length)
+        }  (${a.copies} cop${a.copies === 1 ? "y" : "ies"}, top vote ${line.votes.join("/")}${
+          a.trainedIds ? "" : ", blank id"
+        })`,
     );
   });
   const n = Math.max(1, tasks.length);
@@ -158,7 +162,9 @@ export async function run(args: string[], options: { gpu?: Gpu } = {}): Promise<
         (100 * summary.pass1).toFixed(2)
       }%, pass@2 ${(100 * summary.pass2).toFixed(2)}%\n` +
         (blank
-          ? `${blank} task${blank === 1 ? "" : "s"} not in the model's file ran on the blank puzzle identifier 0\n`
+          ? `${blank} task${
+            blank === 1 ? "" : "s"
+          } not in the model's file ran on the blank puzzle identifier 0\n`
           : "") +
         `${summary.puzzlesPerSecond.toFixed(2)} test inputs/s, ${
           summary.copiesPerSecond.toFixed(1)

@@ -21,11 +21,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import("./solve.ts"),
   },
   train: {
-    summary: "train a model (sudoku4|sudoku6|sudoku9|maze); resumable; --bench for throughput",
+    summary: "train a model (sudoku4|sudoku6|sudoku9|maze|arc); resumable; --bench for throughput",
     load: () => import("./train.ts"),
   },
   eval: {
-    summary: "score a model on a puzzle file (CSV or one a line) or an official dataset",
+    summary: "score a model on a puzzle file, an official dataset, or ARC tasks (--task arc)",
     load: () => import("./eval.ts"),
   },
   serve: {

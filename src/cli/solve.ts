@@ -217,10 +217,16 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
   // An ARC task file: its own model loading (the file's identifiers) and output.
   if (looksLikeArcInput(peeked.head)) {
     const text = await readAllText(input, MAX_JSON_CHARS, label);
-    return await solveArcInput(text, label, {
-      ...flags,
-      maxSteps,
-    }, io.gpu ? () => Promise.resolve(io.gpu!) : () => Gpu.create(flags.gpu), write);
+    return await solveArcInput(
+      text,
+      label,
+      {
+        ...flags,
+        maxSteps,
+      },
+      io.gpu ? () => Promise.resolve(io.gpu!) : () => Gpu.create(flags.gpu),
+      write,
+    );
   }
   const modelUrl = values.model ? new URL(values.model, `file://${Deno.cwd()}/`) : undefined;
   const registry: ModelRegistry = await openRegistry({

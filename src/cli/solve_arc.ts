@@ -102,9 +102,11 @@ export async function solveArcInput(
       return;
     }
     out.push(
-      `test ${i + 1} of ${answer.name}: ${answer.copies} copies, top vote ${top?.votes ?? 0} (confidence ${
-        (top?.meanConfidence ?? 0).toFixed(3)
-      })${answer.trainedIds ? "" : ", blank puzzle id (task not in the model's file)"}`,
+      `test ${i + 1} of ${answer.name}: ${answer.copies} copies, top vote ${
+        top?.votes ?? 0
+      } (confidence ${(top?.meanConfidence ?? 0).toFixed(3)})${
+        answer.trainedIds ? "" : ", blank puzzle id (task not in the model's file)"
+      }`,
     );
     t.attempts.forEach((g, k) => {
       if (k === 1 && t.ranked.length < 2) return; // one candidate: no second attempt
@@ -114,7 +116,9 @@ export async function solveArcInput(
     });
     out.push("");
   });
-  if (!f.json) out.push(`${answer.tests.length} test input(s) · model ${f.model} · ${ms.toFixed(0)} ms`);
+  if (!f.json) {
+    out.push(`${answer.tests.length} test input(s) · model ${f.model} · ${ms.toFixed(0)} ms`);
+  }
   await write(out.join("\n") + "\n");
   return 0;
 }

@@ -28,12 +28,13 @@ import { UsageError } from "./errors.ts";
 import { gpuOptions } from "./gpu_flag.ts";
 import { type OptionValues, parseOptions } from "./options.ts";
 import { cachedPool } from "./pool_cache.ts";
+import { arcRunData } from "./train_arc.ts";
 import { trainBench } from "./train_bench.ts";
 import { freshRun, OPTIONS, resumeRun } from "./train_flags.ts";
 import { eventPrinter, reportEnd } from "./train_print.ts";
 
 const HELP =
-  `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze --out model.safetensors [options]
+  `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze|arc --out model.safetensors [options]
        deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--warmup 1] [--no-torch]
 
 Trains with the official slot loop (one optimizer step per supervision step; halted slots
@@ -41,7 +42,7 @@ take fresh augmented puzzles), evaluates the EMA model on held-out generated puz
 writes the EMA model to --out and a resumable training checkpoint beside it.
 
 Options:
-  --task T              sudoku4, sudoku6, sudoku9 or maze
+  --task T              sudoku4, sudoku6, sudoku9, maze or arc (ARC task files from --data)
   --out FILE            model file to write (EMA weights, safetensors); it and the checkpoint
                         are locked (FILE.lock) while the run lasts, so a second run on them
                         fails at once
@@ -50,7 +51,9 @@ Options:
   --preset P            model preset (default per task: sudoku4, sudoku6, sudoku9Cpu,
                         maze, or mazeSmall for --size ≤ 15); its seqLen must match the task
   --recipe R            default (CPU-sized where it matters) or official (sudoku9: batch
-                        768, lr 1e-4, 65k steps, preset sudoku9Small; a GPU job)
+                        768, lr 1e-4, 65k steps, preset sudoku9Small; arc: preset arc, batch
+                        768, lr 1e-4, puzzle-embedding lr 1e-2, weight decay 0.1, 1000
+                        augmentations; GPU jobs)
   --config JSON         model config overrides, e.g. '{"dim":32,"numLayers":1}'
   --init FILE           start from a model file's weights and config (fine-tuning); --config
                         may then change recursion counts, N_sup, dropout, not shapes
@@ -71,8 +74,16 @@ Options:
                         (fields: tCycles, nRecursions, maxSupervisionSteps; each phase keeps
                         what it does not name); default per task; may be changed on --resume
   --data PATH           training CSV (source,question,answer,rating) or an official dataset
-                        directory (its train split); default: generated puzzles
+                        directory (its train split); default: generated puzzles. arc: a
+                        folder of task files (every pair trains), the ARC-AGI-1 folder
+                        (training/ every pair, evaluation/ demonstrations only), or a
+                        dataset built by the official build_arc_dataset.py (as built)
   --pool N              generated training puzzles, each drawn with a fresh augmentation
+  --augmentations K     arc: random augmentations (dihedral × colour permutation) per task
+                        besides the identity, each its own puzzle id (default 8; official 1000)
+  --tasks N             arc: only the first N task files of each folder
+  --puzzle-emb-lr X     sign-SGD learning rate of the puzzle embeddings (default: arc 1e-2,
+                        others --lr)
   --eval-every N        evaluate the EMA model every N steps (0: only at the end)
   --eval-count N        held-out generated puzzles to evaluate on
   --checkpoint FILE     training checkpoint (default: OUT with .train.safetensors)
@@ -92,6 +103,8 @@ Bench options:
 
 /** The training pool: --data (a CSV file or an official folder) or the generated pool. */
 async function loadPool(info: RunInfo, seqLen: number): Promise<ExamplePool> {
+  const task = info.task;
+  if (task === "arc") throw new UsageError("ARC trains from its task files, not a pool");
   if (info.tiers && info.task === "maze") {
     throw new UsageError("--tiers applies to Sudoku (mazes have no difficulty tiers)");
   }
@@ -110,9 +123,9 @@ async function loadPool(info: RunInfo, seqLen: number): Promise<ExamplePool> {
     }
     pool = stat.isDirectory
       ? await readOfficialSplit((p) => Deno.readFile(p), info.data, "train")
-      : recordsToDataset(parsePuzzleCsv(await Deno.readTextFile(info.data)), { task: info.task });
+      : recordsToDataset(parsePuzzleCsv(await Deno.readTextFile(info.data)), { task });
   } else {
-    pool = await cachedPool(info.task, runPoolOptions(info));
+    pool = await cachedPool(task, runPoolOptions(info));
   }
   if (pool.seqLen !== seqLen) {
     throw new UsageError(
@@ -198,12 +211,15 @@ async function train(
         `resuming from ${checkpointPath} at step ${trainer.step}`,
       );
     }
-    const pool = await loadPool(info, trainer.config.seqLen);
+    const arc = info.task === "arc" ? await arcRunData(info, trainer.config) : undefined;
+    const pool = arc ? undefined : await loadPool(info, trainer.config.seqLen);
     for (const s of signals) Deno.addSignalListener(s, onSignal);
     if (!resuming && !json) {
       console.log(
         `training ${info.task}${
           info.task === "maze" ? ` ${info.mazeSize ?? 30}×${info.mazeSize ?? 30}` : ""
+        }${
+          arc ? ` (${arc.puzzles} puzzles: tasks × augmentations)` : ""
         } with ${info.preset} (${trainer.model.numParameters()} parameters), ${info.batch} slots, ` +
           `${info.steps} steps, lr ${trainer.settings.lr}, ${trainer.settings.optimizer} on ${gpu.summary.description}`,
       );
@@ -214,6 +230,8 @@ async function train(
         trainer,
         info,
         pool,
+        source: arc?.source,
+        modelMetadata: arc?.metadata,
         signal: pause.signal,
         onEvent,
         save: async ({ state, model }) => {

@@ -5,12 +5,11 @@
  *
  * @module
  */
-import { PUZZLE_TASKS, type PuzzleTask } from "../data/dataset.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import { decodeCheckpoint } from "../model/checkpoint.ts";
 import { parseModelConfig, presets } from "../model/config.ts";
 import { parseCurriculum } from "../train/curriculum.ts";
-import { taskRecipe } from "../train/recipes.ts";
+import { taskRecipe, TRAINING_TASKS, type TrainingTask } from "../train/recipes.ts";
 import { resumeTraining, type RunInfo, startTraining } from "../train/run.ts";
 import { parseTierSchedule } from "../train/tiers.ts";
 import type { TrainerSettings, TRMTrainer } from "../train/trainer.ts";
@@ -23,6 +22,7 @@ import {
   type OptionValues,
 } from "./options.ts";
 import { GPU_FLAG } from "./gpu_flag.ts";
+import { arcIdentifierCount, isOfficialArcData } from "./train_arc.ts";
 
 /** The flags of `train`. */
 export const OPTIONS = {
@@ -46,6 +46,9 @@ export const OPTIONS = {
   tiers: { type: "string" },
   data: { type: "string" },
   pool: { type: "string" },
+  augmentations: { type: "string" },
+  tasks: { type: "string" },
+  "puzzle-emb-lr": { type: "string" },
   "eval-every": { type: "string" },
   "eval-count": { type: "string" },
   checkpoint: { type: "string" },
@@ -91,7 +94,7 @@ function scheduleOption<T>(
  * names the fixes.
  */
 export function checkMazeSeqLen(
-  run: { task: PuzzleTask; mazeSize?: number; preset: string },
+  run: { task: TrainingTask; mazeSize?: number; preset: string },
   seqLen: number,
 ): void {
   if (run.task !== "maze") return;
@@ -129,6 +132,9 @@ function fixedByCheckpoint(
     ["batch", info.batch, (v) => intOption(v, "batch", 1)],
     ["seed", info.seed, (v) => intOption(v, "seed", 0)],
     ["pool", info.poolSize, (v) => intOption(v, "pool", 1)],
+    ["augmentations", info.arcAugmentations, (v) => intOption(v, "augmentations", 0)],
+    ["tasks", info.arcTasks, (v) => intOption(v, "tasks", 1)],
+    ["puzzle-emb-lr", settings.puzzleEmbLr, (v) => numberOption(v, "puzzle-emb-lr", 0)],
     ["eval-count", info.evalCount, (v) => intOption(v, "eval-count", 0)],
     ["warmup", settings.warmupSteps, (v) => intOption(v, "warmup", 0)],
     ["weight-decay", settings.weightDecay, (v) => numberOption(v, "weight-decay", 0)],
@@ -213,11 +219,16 @@ export async function freshRun(
   values: OptionValues,
   gpu: Gpu,
 ): Promise<{ trainer: TRMTrainer; info: RunInfo }> {
-  const task = values.task as PuzzleTask | undefined;
-  if (!task || !PUZZLE_TASKS.includes(task)) {
+  const task = values.task as TrainingTask | undefined;
+  if (!task || !TRAINING_TASKS.includes(task)) {
     throw new UsageError(
-      `--task must be one of ${PUZZLE_TASKS.join(", ")}${task ? `, got "${task}"` : ""}`,
+      `--task must be one of ${TRAINING_TASKS.join(", ")}${task ? `, got "${task}"` : ""}`,
     );
+  }
+  if (task !== "arc") {
+    for (const flag of ["augmentations", "tasks"]) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --task arc`);
+    }
   }
   const size = intOption(values, "size", 2);
   if (task !== "maze" && size !== undefined) {
@@ -253,6 +264,22 @@ export async function freshRun(
     curriculum: scheduleOption(values, "curriculum", parseCurriculum) ?? recipe.curriculum,
     tiers: scheduleOption(values, "tiers", parseTierSchedule) ?? recipe.tiers,
   };
+  if (task === "arc") {
+    if (await isOfficialArcData(info)) {
+      // An official build carries its augmentations (and translations) already.
+      for (const flag of ["augmentations", "tasks"]) {
+        if (values[flag] !== undefined) {
+          throw new UsageError(`--${flag} does not apply to an official dataset (${info.data})`);
+        }
+      }
+    } else {
+      info.arcAugmentations = intOption(values, "augmentations", 0, 1000) ??
+        recipe.augmentations;
+      info.arcTasks = intOption(values, "tasks", 1);
+    }
+    // The embedding table holds one row per (task, augmentation), plus the blank id 0.
+    info.configOverrides.numPuzzleIdentifiers = await arcIdentifierCount(info);
+  }
   const settings: Partial<TrainerSettings> = {
     lr: numberOption(values, "lr", 0) ?? recipe.lr,
     warmupSteps: intOption(values, "warmup", 0) ?? recipe.warmupSteps,
@@ -263,6 +290,8 @@ export async function freshRun(
     maxGradNorm: numberOption(values, "max-grad-norm", 1e-12),
     schedule: choiceOption(values, "schedule", ["constant", "cosine"] as const) ??
       recipe.schedule ?? "constant",
+    puzzleEmbLr: numberOption(values, "puzzle-emb-lr", 0) ?? recipe.puzzleEmbLr,
+    puzzleEmbWeightDecay: recipe.puzzleEmbWeightDecay,
   };
   let init;
   let seqLen;
@@ -287,6 +316,11 @@ export async function freshRun(
     throw new UsageError((e as Error).message);
   }
   checkMazeSeqLen(info, seqLen);
+  if (task === "arc" && seqLen !== 900) {
+    throw new UsageError(
+      `ARC grids are encoded as 900 tokens (30×30) but the model's seqLen is ${seqLen} (preset ${info.preset})`,
+    );
+  }
   try {
     return { trainer: await startTraining(info, { gpu, settings, init }), info };
   } catch (e) {

@@ -207,6 +207,40 @@ export const presets: Readonly<Record<string, ModelConfigInput>> = Object.freeze
   sudokuAttention: { ...SUDOKU9, dim: 512, numLayers: 2, numHeads: 8, posEncoding: "rope" },
   /** TRM-attention for 30×30 Maze-Hard (vocab 6, 900 cells). */
   maze: { vocabSize: 6, seqLen: 900, puzzleEmbLen: 16, dim: 512, numLayers: 2, numHeads: 8 },
+  /**
+   * TRM-attention for ARC-AGI-1 (the paper's ~7M model, 44.6%): 30×30 canvas (vocab 12:
+   * PAD, end-of-grid, 10 colours), T = 3, n = 4 as the official ARC run; set
+   * numPuzzleIdentifiers to the training set's (task, augmentation) count + 1.
+   */
+  arc: {
+    vocabSize: 12,
+    seqLen: 900,
+    puzzleEmbLen: 16,
+    dim: 512,
+    numLayers: 2,
+    numHeads: 8,
+    posEncoding: "rope",
+    tCycles: 3,
+    nRecursions: 4,
+  },
+  /**
+   * ARC at a size a CPU adapter can step through (`cli.ts train --task arc`): D = 32, one
+   * attention layer (an MLP over 900 positions would dwarf the rest), a one-token puzzle
+   * embedding, n = 2, T = 1, N_sup = 4. Far too small to solve ARC; it exercises the
+   * pipeline.
+   */
+  arcTiny: {
+    vocabSize: 12,
+    seqLen: 900,
+    puzzleEmbLen: 1,
+    dim: 32,
+    numLayers: 1,
+    numHeads: 2,
+    posEncoding: "rope",
+    nRecursions: 2,
+    tCycles: 1,
+    maxSupervisionSteps: 4,
+  },
   /** Small MLP model for 9×9 Sudoku that fits CPU training budgets. */
   sudoku9Small: {
     ...SUDOKU9,

@@ -70,10 +70,20 @@ export function buildArcPuzzles(
   const identifiers = [ARC_BLANK_IDENTIFIER];
   tasks.forEach(({ task, useTest }, i) => {
     const pairs = [...task.train, ...(useTest ? task.test.filter((p) => p.output) : [])];
-    const augs = arcTaskAugmentations(task, options.augmentations, new Rng(deriveSeed(options.seed, i)));
+    const augs = arcTaskAugmentations(
+      task,
+      options.augmentations,
+      new Rng(deriveSeed(options.seed, i)),
+    );
     for (const aug of augs) {
       const name = arcPuzzleName(task.name, aug);
-      puzzles.push({ id: identifiers.length, name, task: task.name, aug, pairs: augmentArcPairs(pairs, aug) });
+      puzzles.push({
+        id: identifiers.length,
+        name,
+        task: task.name,
+        aug,
+        pairs: augmentArcPairs(pairs, aug),
+      });
       identifiers.push(name);
     }
   });

@@ -12,16 +12,16 @@
  */
 import type { TinyRecursiveModel } from "../model/model.ts";
 import {
-  type ArcGrid,
   ARC_SEQ_LEN,
   ARC_VOCAB_SIZE,
+  type ArcGrid,
   type ArcTask,
   decodeArcGrid,
   encodeArcGrid,
 } from "../puzzles/arc.ts";
 import {
-  type ArcAugmentation,
   applyArcAugmentation,
+  type ArcAugmentation,
   arcTaskAugmentations,
   invertArcAugmentation,
 } from "../puzzles/arc_augment.ts";
@@ -68,6 +68,16 @@ export interface ArcTaskAnswer {
   trainedIds: boolean;
 }
 
+/**
+ * FNV-1a of a task name: an unseen task's copies follow from its name, so `eval` and
+ * `solve` (and any `--limit`) give it the same augmentations.
+ */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** Why a model cannot solve ARC tasks, or undefined when it can. */
 export function arcModelMismatch(model: TinyRecursiveModel): string | undefined {
   const c = model.config;
@@ -112,13 +122,13 @@ export async function solveArcTasks(
   const limitIds = model.config.numPuzzleIdentifiers;
   // The copies of each task: its trained ones (identity first, as they were built), else
   // fresh random ones on the blank identifier.
-  const plans = tasks.map((task, t) => {
+  const plans = tasks.map((task) => {
     const trained = index?.get(task.name)?.filter((c) => c.id < limitIds);
     if (trained?.length) return { copies: trained.slice(0, K), trainedIds: true };
     const augs = arcTaskAugmentations(
       { train: task.train, test: task.test.map((p) => ({ input: p.input })) },
       K - 1,
-      new Rng(deriveSeed(options.seed ?? 0, t)),
+      new Rng(deriveSeed(options.seed ?? 0, nameHash(task.name))),
     );
     return { copies: augs.map((aug) => ({ id: 0, aug })), trainedIds: false };
   });
@@ -134,7 +144,9 @@ export async function solveArcTasks(
       for (const c of plans[t].copies) queries.push({ task: t, test: i, aug: c.aug, id: c.id });
     })
   );
-  const votes = tasks.map((task) => task.test.map(() => [] as { grid: ArcGrid; confidence: number }[]));
+  const votes = tasks.map((task) =>
+    task.test.map(() => [] as { grid: ArcGrid; confidence: number }[])
+  );
   const B = Math.max(1, options.batchSize ?? 32);
   const L = model.config.seqLen;
   for (let at = 0; at < queries.length; at += B) {

@@ -1,6 +1,7 @@
 /**
  * The solving service shared by `cli.ts solve` and the HTTP server: the model registry
- * (`models/index.json`) and batched Sudoku solving with rule checks.
+ * (`models/index.json`), batched Sudoku solving with rule checks, and ARC tasks solved over
+ * augmented copies that vote.
  *
  * @module
  */
@@ -9,3 +10,5 @@ export * from "./sudoku.ts";
 export * from "./shipped.ts";
 export * from "./maze.ts";
 export * from "./batch.ts";
+export * from "./arc.ts";
+export * from "./arc_vote.ts";

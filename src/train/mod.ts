@@ -12,6 +12,7 @@ export * from "./curriculum.ts";
 export * from "./tiers.ts";
 export * from "./loss.ts";
 export * from "./data.ts";
+export * from "./arc_data.ts";
 export * from "./evaluate.ts";
 export * from "./evaluate_solve.ts";
 export * from "./profile.ts";

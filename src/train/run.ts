@@ -37,13 +37,13 @@
  *
  * @module
  */
-import type { PuzzleTask } from "../data/dataset.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import { type ModelConfigInput, parseModelConfig, presets } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
 import { deriveSeed } from "../puzzles/rng.ts";
 import { curriculumAt, type CurriculumPhase } from "./curriculum.ts";
 import {
+  type BatchSource,
   type ExamplePool,
   generatePool,
   type GeneratePoolOptions,
@@ -53,6 +53,7 @@ import {
 } from "./data.ts";
 import { evaluate, type EvaluateResult } from "./evaluate.ts";
 import { mazePathCounter, type MazePathRates } from "./maze_metrics.ts";
+import type { TrainingTask } from "./recipes.ts";
 import { encodeEmaModel, encodeTrainingState, restoreTraining } from "./state.ts";
 import { tieredRowPicker, type TierPhase } from "./tiers.ts";
 import { type SlotMetrics, type TrainerSettings, TRMTrainer } from "./trainer.ts";
@@ -60,7 +61,7 @@ import { type SlotMetrics, type TrainerSettings, TRMTrainer } from "./trainer.ts
 /** What a run needs to resume exactly; stored in the training checkpoint. */
 export interface RunInfo {
   /** The puzzle task. */
-  task: PuzzleTask;
+  task: TrainingTask;
   /** Maze side length (maze only; absent in older checkpoints: 30). */
   mazeSize?: number;
   /** Model preset name (or a description of the `init` weights). */
@@ -93,6 +94,10 @@ export interface RunInfo {
   curriculum?: CurriculumPhase[];
   /** Difficulty curriculum (absent: uniform over the pool). */
   tiers?: TierPhase[];
+  /** ARC: random augmentations per task (each task also trains as it is). */
+  arcAugmentations?: number;
+  /** ARC: only the first N tasks of each folder of `data` (absent: all). */
+  arcTasks?: number;
 }
 
 /** Thrown when a run cannot start as described (data, model and schedules disagree). */
@@ -119,7 +124,8 @@ export function runPoolOptions(info: RunInfo): GeneratePoolOptions {
 
 /** The run's held-out evaluation puzzles (generated, disjoint from the training stream). */
 export function runEvalPool(info: RunInfo): ReturnType<typeof generatePool> | undefined {
-  if (info.evalCount <= 0) return undefined;
+  // ARC has no generator: its tasks are scored by cli.ts eval --task arc.
+  if (info.evalCount <= 0 || info.task === "arc") return undefined;
   return generatePool(info.task, {
     count: info.evalCount,
     seed: deriveSeed(info.seed, EVAL_SALT),
@@ -220,6 +226,45 @@ export interface RunCheckpoint {
   model: Uint8Array;
 }
 
+/** The stream over a pool (given, or generated from the run): tiers, augmentation, exclusions. */
+function poolStream(
+  info: RunInfo,
+  given: (ExamplePool & { tiers?: Uint8Array }) | undefined,
+  config: TRMTrainer["config"],
+  evalPool: ExamplePool | undefined,
+): BatchSource {
+  const task = info.task;
+  if (task === "arc") throw new RunSetupError("an ARC run needs its stream (source: arcSource)");
+  const pool = given ?? generatePool(task, runPoolOptions(info));
+  if (pool.seqLen !== config.seqLen) {
+    throw new RunSetupError(
+      `the ${task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen}`,
+    );
+  }
+  if (info.tiers && !pool.tiers) {
+    throw new RunSetupError("a tier schedule needs a pool whose puzzles carry their tier");
+  }
+  let pickRow;
+  try {
+    pickRow = info.tiers ? tieredRowPicker(pool.tiers!, info.tiers, info.batch) : undefined;
+  } catch (e) {
+    throw new RunSetupError((e as Error).message);
+  }
+  return poolSource(pool, {
+    pickRow,
+    seed: deriveSeed(info.seed, STREAM_SALT),
+    vocabSize: config.vocabSize,
+    augment: taskAugment(task, pool.seqLen),
+    exclude: evalPool ? poolKeys(evalPool) : undefined,
+    ignoreIndex: config.ignoreIndex,
+  });
+}
+
+/** The seed of a run's training stream (hosts that build their own `source` use it). */
+export function runStreamSeed(info: RunInfo): number {
+  return deriveSeed(info.seed, STREAM_SALT);
+}
+
 /** Options of {@linkcode runTraining}. */
 export interface TrainingRunOptions {
   /** From {@linkcode startTraining} or {@linkcode resumeTraining}. */
@@ -228,6 +273,13 @@ export interface TrainingRunOptions {
   info: RunInfo;
   /** The training pool (default: generated from {@linkcode runPoolOptions}). */
   pool?: ExamplePool & { tiers?: Uint8Array };
+  /**
+   * The training stream itself, instead of a pool (ARC: `arcSource`); it must be a pure
+   * function of the sample index for a resumed run to continue exactly.
+   */
+  source?: BatchSource;
+  /** Extra metadata of the saved model file (ARC: the puzzle identifier names). */
+  modelMetadata?: Record<string, string>;
   /** Pauses the run: it saves a checkpoint and returns status "aborted". */
   signal?: AbortSignal;
   /** Stores a checkpoint (every `checkpointEvery` steps, at the end and on abort). */
@@ -264,30 +316,13 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   const { trainer, info, signal, save, onEvent } = options;
   const emit = onEvent ?? (() => {});
   const config = trainer.config;
-  const pool = options.pool ?? generatePool(info.task, runPoolOptions(info));
-  if (pool.seqLen !== config.seqLen) {
+  const evalPool = runEvalPool(info);
+  const source = options.source ?? poolStream(info, options.pool, config, evalPool);
+  if (source.seqLen !== config.seqLen) {
     throw new RunSetupError(
-      `the ${info.task} data has ${pool.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen}`,
+      `the ${info.task} data has ${source.seqLen} tokens per puzzle but the model's seqLen is ${config.seqLen}`,
     );
   }
-  if (info.tiers && !pool.tiers) {
-    throw new RunSetupError("a tier schedule needs a pool whose puzzles carry their tier");
-  }
-  let pickRow;
-  try {
-    pickRow = info.tiers ? tieredRowPicker(pool.tiers!, info.tiers, info.batch) : undefined;
-  } catch (e) {
-    throw new RunSetupError((e as Error).message);
-  }
-  const evalPool = runEvalPool(info);
-  const source = poolSource(pool, {
-    pickRow,
-    seed: deriveSeed(info.seed, STREAM_SALT),
-    vocabSize: config.vocabSize,
-    augment: taskAugment(info.task, pool.seqLen),
-    exclude: evalPool ? poolKeys(evalPool) : undefined,
-    ignoreIndex: config.ignoreIndex,
-  });
   const gpu = trainer.model.gpu;
   const B = info.batch;
   const startStep = trainer.step;
@@ -344,7 +379,11 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     await save({
       step: trainer.step,
       state: await encodeTrainingState(trainer, info as unknown as Record<string, unknown>),
-      model: await encodeEmaModel(trainer, { task: info.task, step: String(trainer.step) }),
+      model: await encodeEmaModel(trainer, {
+        ...options.modelMetadata,
+        task: info.task,
+        step: String(trainer.step),
+      }),
     });
     lastCheckpoint = trainer.step;
     emit({ event: "checkpoint", step: trainer.step });

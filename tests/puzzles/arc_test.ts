@@ -101,9 +101,9 @@ Deno.test("every augmentation's inverse restores the grid; colour 0 stays 0", ()
     const [r, c] = SHAPES[k % SHAPES.length];
     const g = randomGrid(r, c, rng);
     const a = applyArcAugmentation(g, aug);
-    for (let i = 0; i < g.cells.length; i++) {
-      if (g.cells[i] === 0) continue;
-    }
+    // The colour map alone (no transform): every 0 stays 0, every other colour leaves 0.
+    const mapped = applyArcAugmentation(g, { ...aug, dihedral: 0 });
+    g.cells.forEach((v, i) => assert.equal(mapped.cells[i] === 0, v === 0));
     // Zeros move with the transform but stay zeros: same count.
     assert.equal(a.cells.filter((v) => v === 0).length, g.cells.filter((v) => v === 0).length);
     assert.ok(arcGridsEqual(invertArcAugmentation(a, aug), g), `aug ${k}`);
@@ -120,7 +120,10 @@ Deno.test("augmented puzzle names follow the official identifiers and parse back
   const name = arcPuzzleName("abc", aug);
   assert.equal(name, "abc|||t5|||0312456789");
   assert.deepEqual(parseArcPuzzleName(name), { task: "abc", aug });
-  assert.equal(arcPuzzleName("abc", { dihedral: 0, colours: Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) }), "abc");
+  assert.equal(
+    arcPuzzleName("abc", { dihedral: 0, colours: Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) }),
+    "abc",
+  );
   assert.equal(parseArcPuzzleName("abc").task, "abc");
   assert.throws(() => parseArcPuzzleName("abc|||t9|||0123456789"), /not an augmented/);
 });
@@ -140,10 +143,16 @@ Deno.test("parseArcTask reads a task; looksLikeArcTask tells it apart", () => {
   assert.ok(looksLikeArcTask(JSON.parse(TASK)));
   assert.ok(!looksLikeArcTask({ puzzles: [] }));
   // Test outputs are optional unless required.
-  const open = parseArcTask('{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]]}]}', "o");
+  const open = parseArcTask(
+    '{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]]}]}',
+    "o",
+  );
   assert.equal(open.test[0].output, undefined);
   assert.throws(
-    () => parseArcTask('{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]]}]}', "o", { requireTestOutputs: true }),
+    () =>
+      parseArcTask('{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]]}]}', "o", {
+        requireTestOutputs: true,
+      }),
     /^ArcTaskError: o: test pair 1 has no "output"$/,
   );
 });
@@ -178,8 +187,14 @@ Deno.test("malformed tasks give one-line errors naming the file and the pair", (
       /^f\.json: train pair 1 input has 31 columns \(at most 30\)$/,
     ],
     [bad({ train: [{ input: [[1]] }], test: [pair] }), /^f\.json: train pair 1 has no "output"$/],
-    [bad({ train: [{ input: [] , output: [[1]] }], test: [pair] }), /^f\.json: train pair 1 input has no rows$/],
-    [bad({ train: [{ input: [[]], output: [[1]] }], test: [pair] }), /^f\.json: train pair 1 input row 1 is empty$/],
+    [
+      bad({ train: [{ input: [], output: [[1]] }], test: [pair] }),
+      /^f\.json: train pair 1 input has no rows$/,
+    ],
+    [
+      bad({ train: [{ input: [[]], output: [[1]] }], test: [pair] }),
+      /^f\.json: train pair 1 input row 1 is empty$/,
+    ],
     [bad({ train: [{ input: [[1.5]], output: [[1]] }], test: [pair] }), /is 1\.5, not a colour/],
   ];
   for (const [text, re] of cases) {
@@ -199,7 +214,10 @@ Deno.test("augmentations of a task: identity first, distinct copies, fewer for a
   assert.equal(arcPuzzleName("t", augs[0]), "t");
   assert.equal(new Set(augs.map((a) => arcPuzzleName("t", a))).size, 9);
   // All zeros, 1×1: every augmentation gives the same puzzle.
-  const blank = parseArcTask('{"train":[{"input":[[0]],"output":[[0]]}],"test":[{"input":[[0]]}]}', "b");
+  const blank = parseArcTask(
+    '{"train":[{"input":[[0]],"output":[[0]]}],"test":[{"input":[[0]]}]}',
+    "b",
+  );
   assert.equal(arcTaskAugmentations(blank, 8, new Rng(4)).length, 1);
 });
 
