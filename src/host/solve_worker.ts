@@ -50,11 +50,13 @@ async function solve(id: number, model: string, request: BatchRequest): Promise<
   dropped.set(id, gone);
   try {
     if (!registry) throw new Error("the solve worker was not initialised");
+    const models = await registry;
     const answers = await solveBatch(
-      await (await registry).model(model),
+      await models.model(model),
       request,
       stop.signal,
       (index) => gone.has(index),
+      models.metadata(model),
     );
     scope.postMessage({ id, answers });
   } catch (error) {

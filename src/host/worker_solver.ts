@@ -10,7 +10,7 @@
  */
 import { type AdapterProfile, GpuUnavailableError } from "../gpu/device.ts";
 import { CheckpointError } from "../model/checkpoint.ts";
-import type { BatchRequest, BatchSolver, PuzzleDrops } from "../solve/batch.ts";
+import type { BatchAnswer, BatchRequest, BatchSolver, PuzzleDrops } from "../solve/batch.ts";
 import type { MazeAnswer } from "../solve/maze.ts";
 import { RegistryError } from "../solve/registry.ts";
 import type { SudokuAnswer } from "../solve/sudoku.ts";
@@ -26,7 +26,7 @@ export interface WorkerSolverOptions {
   profile?: AdapterProfile;
 }
 
-type Answer = SudokuAnswer | MazeAnswer;
+type Answer = BatchAnswer;
 
 interface Call {
   model: string;

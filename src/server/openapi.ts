@@ -31,6 +31,7 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS): Record<s
     SolveRequest: schemaOf(schemas.SolveRequest, "input"),
     SolveResult: schemaOf(schemas.SolveResult, "output"),
     SolveBatchResponse: schemaOf(schemas.SolveBatchResponse, "output"),
+    ArcSolveResult: schemaOf(schemas.ArcSolveResult, "output"),
     Error: schemaOf(schemas.ErrorResponse, "output"),
     ModelsResponse: schemaOf(schemas.ModelsResponse, "output"),
     Health: schemaOf(schemas.HealthResponse, "output"),
@@ -60,13 +61,16 @@ export function openApiDocument(limits: ServerLimits = DEFAULT_LIMITS): Record<s
           description:
             "The model's answers as they are (never completed by an exact solver); `valid` says " +
             "whether each keeps the givens and breaks no rule. A single `puzzle` answers a SolveResult, " +
-            "`puzzles` a SolveBatchResponse.",
+            "`puzzles` a SolveBatchResponse, an ARC `task` an ArcSolveResult (its copies' vote).",
           requestBody: {
             required: true,
             content: { "application/json": { schema: ref("SolveRequest") } },
           },
           responses: {
-            200: json({ oneOf: [ref("SolveResult"), ref("SolveBatchResponse")] }, "the answers"),
+            200: json(
+              { oneOf: [ref("SolveResult"), ref("SolveBatchResponse"), ref("ArcSolveResult")] },
+              "the answers",
+            ),
             400: error(
               "the body is not JSON, does not match SolveRequest, or holds an unreadable puzzle",
             ),

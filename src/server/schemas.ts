@@ -96,11 +96,27 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     examples: ["#####\n#S  #\n# # #\n#  G#\n#####"],
   });
 
+  // The shape only: parseArcTaskValue checks the grids (rows, colours, sizes) with
+  // one-line messages that name the pair.
+  const ArcTaskBody = z.object({
+    train: z.array(z.unknown()).min(1).max(limits.maxPuzzlesPerRequest),
+    test: z.array(z.unknown()).min(1).max(limits.maxPuzzlesPerRequest),
+    name: z.string().max(100).optional(),
+  }).meta({
+    description:
+      'an ARC task: {"train": [{"input": rows, "output": rows}…], "test": [{"input": rows}…]}, rows of colours 0–9, at most 30×30',
+  });
+
   const SolveRequest = z.object({
     puzzle: Puzzle.optional(),
     puzzles: z.array(Puzzle).min(1).max(limits.maxPuzzlesPerRequest).optional(),
     maze: Maze.optional(),
     mazes: z.array(Maze).min(1).max(limits.maxPuzzlesPerRequest).optional(),
+    task: ArcTaskBody.optional(),
+    augmentations: z.number().int().min(1).max(limits.maxSamples).optional().meta({
+      description:
+        "ARC: augmented copies per test input that vote (default 8, at most TRM_MAX_SAMPLES)",
+    }),
     model: z.string().min(1).max(100).optional().meta({
       description: "a model name from GET /v1/models (default: the model for the puzzle's size)",
     }),
@@ -118,11 +134,36 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
       description: "include the answer after every supervision step",
     }),
   }).strict().refine(
-    (r) => [r.puzzle, r.puzzles, r.maze, r.mazes].filter((v) => v !== undefined).length === 1,
-    { message: 'give exactly one of "puzzle", "puzzles", "maze" or "mazes"' },
+    (r) =>
+      [r.puzzle, r.puzzles, r.maze, r.mazes, r.task].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of "puzzle", "puzzles", "maze", "mazes" or "task"' },
   ).meta({
     description:
-      "One Sudoku (`puzzle`) or a batch (`puzzles`), or one maze (`maze`) or a batch (`mazes`).",
+      "One Sudoku (`puzzle`) or a batch (`puzzles`), one maze (`maze`) or a batch (`mazes`), or an ARC task (`task`).",
+  });
+
+  const ArcGridRows = z.array(z.array(z.number().int())).meta({ description: "rows of colours" });
+  const ArcSolveResult = z.object({
+    task: z.string().meta({ description: "the task's name" }),
+    model: z.string(),
+    copies: z.number().int().meta({ description: "augmented copies run per test input" }),
+    trainedIds: z.boolean().meta({
+      description:
+        "the copies used the task's trained puzzle embeddings (false: an unseen task, blank id)",
+    }),
+    steps: z.number().int().meta({ description: "supervision steps each copy ran" }),
+    ms: z.number(),
+    tests: z.array(z.object({
+      attempts: z.array(ArcGridRows).meta({ description: "the two top-voted answers" }),
+      candidates: z.array(z.object({
+        grid: ArcGridRows,
+        votes: z.number().int(),
+        meanConfidence: z.number(),
+      })).meta({ description: "distinct answers, most votes first (at most 5)" }),
+      matches: z.boolean().optional().meta({
+        description: "when the task gave this test's output: whether an attempt equals it",
+      }),
+    })),
   });
 
   const SolveResult = z.object({
@@ -162,8 +203,8 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
 
   const ModelInfo = z.object({
     name: z.string(),
-    task: z.string().meta({ description: "sudoku4, sudoku6, sudoku9 or maze" }),
-    kind: z.enum(["sudoku", "maze"]),
+    task: z.string().meta({ description: "sudoku4, sudoku6, sudoku9, maze or arc" }),
+    kind: z.enum(["sudoku", "maze", "arc"]),
     size: z.number().int(),
     file: z.string(),
     description: z.string().optional(),
@@ -206,6 +247,7 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     SolveRequest,
     SolveResult,
     SolveBatchResponse,
+    ArcSolveResult,
     ErrorResponse,
     ModelInfo,
     ModelsResponse,
@@ -219,6 +261,8 @@ export type ApiSchemas = ReturnType<typeof apiSchemas>;
 export type SolveRequest = z.infer<ApiSchemas["SolveRequest"]>;
 /** One answer of `POST /v1/solve`. */
 export type SolveResult = z.infer<ApiSchemas["SolveResult"]>;
+/** The answer of `POST /v1/solve` for an ARC task. */
+export type ArcSolveResult = z.infer<ApiSchemas["ArcSolveResult"]>;
 /** `GET /v1/models` entry. */
 export type ModelInfo = z.infer<ApiSchemas["ModelInfo"]>;
 /** `GET /healthz`. */

@@ -14,10 +14,14 @@ import {
   type ModelEntry,
   ModelMismatchError,
   type ModelRegistry,
+  type ModelTask,
   UnknownModelError,
 } from "../solve/registry.ts";
 import { answerDigits, type SudokuAnswer, type SudokuAnswerDigits } from "../solve/sudoku.ts";
 import type { MazeAnswer } from "../solve/maze.ts";
+import type { ArcTaskAnswer } from "../solve/arc.ts";
+import { type ArcTask, ArcTaskError, parseArcTaskValue } from "../puzzles/arc.ts";
+import { arcResult } from "./arc_result.ts";
 import { type BatchRequest, type BatchSolver, inThreadSolver } from "../solve/batch.ts";
 import { formatMazeLine, type Maze, parseMaze } from "../puzzles/maze.ts";
 import { type BatchDrops, Batcher, QueueFullError } from "./batcher.ts";
@@ -61,8 +65,8 @@ export interface ServeEnv {
 
 /** One puzzle of a request, as the batcher runs it. */
 export interface Work {
-  /** A Sudoku grid, or a maze (`kind: "maze"`). */
-  puzzle: SudokuGrid | (Maze & { kind: "maze" });
+  /** A Sudoku grid, a maze (`kind: "maze"`) or an ARC task (`kind: "arc"`). */
+  puzzle: SudokuGrid | (Maze & { kind: "maze" }) | (ArcTask & { kind: "arc" });
   /** Upper bound of its work in cell-steps: cells × step cap × samples. */
   cost: number;
   trace: boolean;
@@ -75,7 +79,7 @@ export interface Work {
 
 /** One puzzle answered. */
 export interface Done {
-  answer: SudokuAnswer | MazeAnswer;
+  answer: SudokuAnswer | MazeAnswer | ArcTaskAnswer;
   ms: number;
   batchSize: number;
   model: string;
@@ -160,24 +164,59 @@ export class SolveRoute {
   /** Answers one `POST /v1/solve`. */
   async handle(c: Context): Promise<Response> {
     const request = this.#parse(await this.#body(c));
+    if (request.task !== undefined) {
+      const work = this.#arcWork(request);
+      this.#admit([work]);
+      const [done] = await this.#solve(c, [work], 1);
+      const model = await this.#o.registry.model(work.model);
+      const steps = work.maxSteps ?? model.config.maxSupervisionSteps;
+      return c.json(arcResult(done.answer as ArcTaskAnswer, work.puzzle as ArcTask, done, steps));
+    }
     const single = request.puzzle !== undefined || request.maze !== undefined;
     const works = this.#works(request, single);
     this.#admit(works);
     const done = await this.#solve(c, works, request.haltThreshold ?? 0.9);
     const trace = request.trace ?? false;
-    const results = done.map(({ answer, ms, batchSize, model }): SolveResult => ({
-      ...("maze" in answer ? mazeLines(answer, trace) : answerDigits(answer, trace)),
-      valid: answer.valid,
-      problem: answer.problem,
-      steps: answer.steps,
-      halted: answer.halted,
-      haltProb: answer.haltProb,
-      sample: answer.sample,
-      ms: Math.round(ms * 100) / 100,
-      batchSize,
-      model,
-    }));
+    const results = done.map(({ answer: a, ms, batchSize, model }): SolveResult => {
+      const answer = a as SudokuAnswer | MazeAnswer;
+      return {
+        ...("maze" in answer ? mazeLines(answer, trace) : answerDigits(answer, trace)),
+        valid: answer.valid,
+        problem: answer.problem,
+        steps: answer.steps,
+        halted: answer.halted,
+        haltProb: answer.haltProb,
+        sample: answer.sample,
+        ms: Math.round(ms * 100) / 100,
+        batchSize,
+        model,
+      };
+    });
     return c.json(single ? results[0] : { results });
+  }
+
+  /** The ARC task of a request as one work item: every test input × its copies. */
+  #arcWork(request: SolveRequest): Work {
+    let task: ArcTask;
+    try {
+      task = parseArcTaskValue(request.task, request.task!.name ?? "task");
+    } catch (e) {
+      if (e instanceof ArcTaskError) throw new HttpError(400, e.message);
+      throw e;
+    }
+    const entry = this.#resolve({ ...task, kind: "arc" }, request.model, "task");
+    const maxSteps = request.maxSteps ?? entry.solveSteps;
+    const copies = request.augmentations ?? entry.solveSamples ?? 8;
+    return {
+      puzzle: { ...task, kind: "arc" },
+      // Every copy runs all its steps (no early halting in the official ARC evaluation).
+      cost: 900 * (maxSteps ?? 16) * copies * task.test.length,
+      trace: false,
+      model: entry.name,
+      maxSteps,
+      haltThreshold: 1,
+      samples: copies,
+    };
   }
 
   async #runBatch(items: Work[], signal: AbortSignal, drops: BatchDrops): Promise<Done[]> {
@@ -185,8 +224,16 @@ export class SolveRoute {
     const t0 = performance.now();
     const options = { maxSteps, haltThreshold, trace: items.some((w) => w.trace), samples, noise };
     // One key, one model: a batch is all Sudoku or all mazes.
-    const request: BatchRequest = "kind" in items[0].puzzle
-      ? { kind: "maze", puzzles: items.map((w) => w.puzzle as Maze), options }
+    const first = items[0].puzzle;
+    const kind = "kind" in first ? first.kind : "sudoku";
+    const request: BatchRequest = kind === "arc"
+      ? {
+        kind,
+        puzzles: items.map((w) => w.puzzle as ArcTask),
+        options: { augmentations: samples, maxSteps },
+      }
+      : kind === "maze"
+      ? { kind, puzzles: items.map((w) => w.puzzle as Maze), options }
       : { kind: "sudoku", puzzles: items.map((w) => w.puzzle as SudokuGrid), options };
     const answers = await this.#solver.solve(name, request, signal, drops);
     const ms = performance.now() - t0;
@@ -238,7 +285,7 @@ export class SolveRoute {
     const isMaze = request.maze !== undefined || request.mazes !== undefined;
     const field = isMaze ? (single ? "maze" : "mazes") : (single ? "puzzle" : "puzzles");
     const label = (i: number) => single ? field : `${field}[${i}]`;
-    const grids: Work["puzzle"][] = isMaze
+    const grids: (SudokuGrid | (Maze & { kind: "maze" }))[] = isMaze
       ? (single ? [request.maze!] : request.mazes!).map((text, i) => {
         try {
           return { ...parseMaze(text), kind: "maze" as const };
@@ -273,9 +320,11 @@ export class SolveRoute {
 
   #resolve(grid: Work["puzzle"], name: string | undefined, label: string): ModelEntry {
     try {
-      const task = "kind" in grid
-        ? { kind: "maze" as const, size: grid.size }
-        : { kind: "sudoku" as const, size: grid.size };
+      const task: ModelTask = !("kind" in grid)
+        ? { kind: "sudoku", size: grid.size }
+        : grid.kind === "arc"
+        ? { kind: "arc", size: 30 }
+        : { kind: "maze", size: grid.size };
       return this.#o.registry.resolve(task, name);
     } catch (error) {
       if (error instanceof UnknownModelError) {

@@ -46,6 +46,8 @@ export interface ArcSolveOptions {
   maxSteps?: number;
   /** After each model call: copies done and in all. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops between supervision steps once aborted (throws the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /** The vote on one test input. */
@@ -162,6 +164,7 @@ export async function solveArcTasks(
       maxRefinementSteps: options.maxSteps,
       haltThreshold: 1,
       puzzleIds: Int32Array.from(chunk, (q) => q.id),
+      signal: options.signal,
     });
     chunk.forEach((q, k) => {
       const decoded = decodeArcGrid(r.predictions.subarray(k * L, (k + 1) * L));

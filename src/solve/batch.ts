@@ -5,16 +5,23 @@
  *
  * @module
  */
+import type { TinyRecursiveModel } from "../model/model.ts";
+import type { ArcTask } from "../puzzles/arc.ts";
 import type { Maze } from "../puzzles/maze.ts";
+import { arcIdentifiersOf, type ArcTaskAnswer, solveArcTasks } from "./arc.ts";
 import type { SudokuGrid } from "../puzzles/sudoku_grid.ts";
 import { type MazeAnswer, solveMazes } from "./maze.ts";
 import type { ModelRegistry } from "./registry.ts";
-import { type Predictor, type SolveOptions, solveSudokus, type SudokuAnswer } from "./sudoku.ts";
+import { type SolveOptions, solveSudokus, type SudokuAnswer } from "./sudoku.ts";
 
-/** A batch to solve: all Sudoku or all mazes, with one set of options. */
+/** A batch to solve: all Sudoku, all mazes or ARC tasks, with one set of options. */
 export type BatchRequest =
   | { kind: "sudoku"; puzzles: SudokuGrid[]; options: Omit<SolveOptions, "signal"> }
-  | { kind: "maze"; puzzles: Maze[]; options: Omit<SolveOptions, "signal"> };
+  | { kind: "maze"; puzzles: Maze[]; options: Omit<SolveOptions, "signal"> }
+  | { kind: "arc"; puzzles: ArcTask[]; options: { augmentations?: number; maxSteps?: number } };
+
+/** One answer of a batch: a Sudoku's, a maze's or an ARC task's. */
+export type BatchAnswer = SudokuAnswer | MazeAnswer | ArcTaskAnswer;
 
 /** Which puzzles of a running batch are no longer wanted (see the server's batcher). */
 export interface PuzzleDrops {
@@ -35,7 +42,7 @@ export interface BatchSolver {
     request: BatchRequest,
     signal: AbortSignal,
     drops?: PuzzleDrops,
-  ): Promise<(SudokuAnswer | MazeAnswer)[]>;
+  ): Promise<BatchAnswer[]>;
   /**
    * True when batches of different models run concurrently (each model on its own GPU
    * queue), so the batcher may run them side by side.
@@ -43,13 +50,21 @@ export interface BatchSolver {
   readonly concurrentModels: boolean;
 }
 
-/** Solves `request` with `model` (on this thread). */
+/**
+ * Solves `request` with `model` (on this thread). `metadata` is the model file's (an ARC
+ * model's identifier names live there).
+ */
 export function solveBatch(
-  model: Predictor,
+  model: TinyRecursiveModel,
   request: BatchRequest,
   signal?: AbortSignal,
   isDropped?: (index: number) => boolean,
-): Promise<(SudokuAnswer | MazeAnswer)[]> {
+  metadata?: Record<string, string>,
+): Promise<BatchAnswer[]> {
+  if (request.kind === "arc") {
+    const identifiers = metadata ? arcIdentifiersOf(metadata) : undefined;
+    return solveArcTasks(model, request.puzzles, { ...request.options, identifiers, signal });
+  }
   const options = { ...request.options, signal, isDropped };
   return request.kind === "maze"
     ? solveMazes(model, request.puzzles, options)
@@ -64,7 +79,8 @@ export function inThreadSolver(registry: ModelRegistry): BatchSolver {
   return {
     concurrentModels: false,
     async solve(name, request, signal, drops) {
-      return solveBatch(await registry.model(name), request, signal, drops?.isDropped);
+      const model = await registry.model(name);
+      return solveBatch(model, request, signal, drops?.isDropped, registry.metadata(name));
     },
   };
 }

@@ -15,8 +15,11 @@ import { decodeCheckpoint } from "../model/checkpoint.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { TinyRecursiveModel } from "../model/model.ts";
 
-/** What a model solves: a Sudoku of a side length, or an N×N maze. */
-export type ModelTask = { kind: "sudoku"; size: 4 | 6 | 9 } | { kind: "maze"; size: number };
+/** What a model solves: a Sudoku of a side length, an N×N maze, or ARC tasks (30×30 canvas). */
+export type ModelTask =
+  | { kind: "sudoku"; size: 4 | 6 | 9 }
+  | { kind: "maze"; size: number }
+  | { kind: "arc"; size: 30 };
 
 /** Measured accuracy of a shipped model (fractions in [0, 1]). */
 export interface ModelAccuracy {
@@ -48,8 +51,8 @@ export interface ModelEntry {
   /** Checkpoint path relative to the index file. */
   file: string;
   /** Puzzle family. */
-  kind: "sudoku" | "maze";
-  /** Side length: 4, 6 or 9 for Sudoku, N for N×N mazes. */
+  kind: "sudoku" | "maze" | "arc";
+  /** Side length: 4, 6 or 9 for Sudoku, N for N×N mazes, 30 (the canvas) for ARC. */
   size: number;
   /** One line on what it is (architecture, training). */
   description?: string;
@@ -107,7 +110,7 @@ export const ModelEntrySchema: z.ZodType<ModelEntry> = z.object({
   /** Checkpoint path relative to the index file. */
   file: z.string().min(1),
   /** Puzzle family. */
-  kind: z.enum(["sudoku", "maze"]),
+  kind: z.enum(["sudoku", "maze", "arc"]),
   /** Side length: 4, 6 or 9 for Sudoku, N for N×N mazes. */
   size: z.number().int().min(2).max(64),
   /** One line on what it is (architecture, training). */
@@ -124,6 +127,9 @@ export const ModelEntrySchema: z.ZodType<ModelEntry> = z.object({
   solveNoise: z.number().min(0).max(10).optional(),
 }).refine((e) => e.kind !== "sudoku" || [4, 6, 9].includes(e.size), {
   message: "Sudoku size must be 4, 6 or 9",
+  path: ["size"],
+}).refine((e) => e.kind !== "arc" || e.size === 30, {
+  message: "an ARC model's size is 30 (the canvas)",
   path: ["size"],
 });
 
@@ -146,11 +152,12 @@ export const ModelIndexSchema: z.ZodType<ModelIndex> = z.object({
 
 /** The puzzle task name used by the CLI (`sudoku4`, `sudoku6`, `sudoku9`, `maze`). */
 export function taskName(task: ModelTask): string {
-  return task.kind === "sudoku" ? `sudoku${task.size}` : "maze";
+  return task.kind === "sudoku" ? `sudoku${task.size}` : task.kind;
 }
 
 /** The task an entry serves. */
 export function entryTask(entry: Pick<ModelEntry, "kind" | "size">): ModelTask {
+  if (entry.kind === "arc") return { kind: "arc", size: 30 };
   return entry.kind === "sudoku"
     ? { kind: "sudoku", size: entry.size as 4 | 6 | 9 }
     : { kind: "maze", size: entry.size };
@@ -158,6 +165,7 @@ export function entryTask(entry: Pick<ModelEntry, "kind" | "size">): ModelTask {
 
 /** "9×9 Sudoku" / "30×30 maze". */
 export function describeTask(task: ModelTask): string {
+  if (task.kind === "arc") return "ARC task";
   return task.kind === "sudoku"
     ? `${task.size}×${task.size} Sudoku`
     : `${task.size}×${task.size} maze`;
@@ -235,6 +243,8 @@ export function inferTask(
 ): ModelTask | null {
   const side = Math.round(Math.sqrt(config.seqLen));
   if (side * side !== config.seqLen) return null;
+  // ARC: the official 30×30 canvas and 12 tokens (PAD, end of grid, 10 colours).
+  if (side === 30 && config.vocabSize === 12) return { kind: "arc", size: 30 };
   const sudoku = (side === 4 || side === 6 || side === 9) && config.vocabSize === side + 2;
   const maze = config.vocabSize === 6;
   if (hint?.startsWith("maze") && maze) return { kind: "maze", size: side };
@@ -253,6 +263,8 @@ interface Slot {
   source: string;
   load: (gpu: Gpu) => Promise<TinyRecursiveModel>;
   model?: Promise<TinyRecursiveModel>;
+  /** The file's metadata, once read (extra files: at open; index entries: at load). */
+  metadata?: Record<string, string>;
 }
 
 /** What `GET /v1/models` and `cli.ts solve` say about a model. */
@@ -356,6 +368,15 @@ export class ModelRegistry {
       ) return e;
     }
     return undefined;
+  }
+
+  /**
+   * The metadata of an entry's file (e.g. an ARC model's identifier names); read when the
+   * model is loaded, so call after {@linkcode ModelRegistry.model}. Undefined for models
+   * created in memory.
+   */
+  metadata(name: string): Record<string, string> | undefined {
+    return this.#slot(name)?.metadata;
   }
 
   /** Where an entry's weights come from (file path or URL), for messages. */
@@ -492,12 +513,13 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<ModelR
       const where = displayPath(options.indexUrl);
       for (const entry of parseModelIndex(new TextDecoder().decode(bytes), where)) {
         const url = new URL(entry.file, options.indexUrl);
-        slots.push({
+        const slot: Slot = {
           entry,
           source: displayPath(url),
           load: async (gpu) => {
             const bytes = await readFile(options.readFile, url, entry.name);
-            const { config, values } = decodeOrThrow(bytes, displayPath(url));
+            const { config, values, metadata } = decodeOrThrow(bytes, displayPath(url));
+            slot.metadata = metadata;
             const task = inferTask(config);
             if (!task || task.kind !== entry.kind || task.size !== entry.size) {
               throw new RegistryError(
@@ -508,7 +530,8 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<ModelR
             }
             return await TinyRecursiveModel.create(config, { gpu, values });
           },
-        });
+        };
+        slots.push(slot);
       }
     }
   }
@@ -545,6 +568,7 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<ModelR
     slots.push({
       entry,
       source: displayPath(url),
+      metadata,
       load: (gpu) => TinyRecursiveModel.create(config, { gpu, values }),
     });
   }

@@ -157,12 +157,12 @@ Deno.test({
     await expectError(
       await post(app, {}),
       400,
-      'give exactly one of "puzzle", "puzzles", "maze" or "mazes"',
+      'give exactly one of "puzzle", "puzzles", "maze", "mazes" or "task"',
     );
     await expectError(
       await post(app, { puzzle: P4, puzzles: [P4] }),
       400,
-      'give exactly one of "puzzle", "puzzles", "maze" or "mazes"',
+      'give exactly one of "puzzle", "puzzles", "maze", "mazes" or "task"',
     );
     await expectError(
       await post(app, { puzzle: 5 }),
@@ -704,7 +704,7 @@ Deno.test({
     await expectError(
       await post(app, { maze: rows.join("\n"), puzzle: P4 }),
       400,
-      /exactly one of "puzzle", "puzzles", "maze" or "mazes"/,
+      /exactly one of "puzzle", "puzzles", "maze", "mazes" or "task"/,
     );
   },
 });
