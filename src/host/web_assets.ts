@@ -17,13 +17,14 @@ export const BROWSER_ENTRY: URL = new URL("../browser/mod.ts", import.meta.url);
 const CONFIG = new URL("../../deno.json", import.meta.url);
 
 /**
- * Bundles `src/browser/mod.ts` for the browser (one minified ES module). Throws with the
+ * Bundles `src/browser/mod.ts` (or another module: the browser tests bundle their own
+ * entry the same way) for the browser, as one minified ES module. Throws with the
  * bundler's last error line when it fails; needs a checkout (file: URLs) and, on a fresh
  * machine, npm for the bundler's esbuild.
  */
-export async function bundleBrowser(): Promise<string> {
-  if (BROWSER_ENTRY.protocol !== "file:") {
-    throw new Error(`cannot bundle ${BROWSER_ENTRY.href}: not a local checkout`);
+export async function bundleBrowser(entry: URL = BROWSER_ENTRY): Promise<string> {
+  if (entry.protocol !== "file:") {
+    throw new Error(`cannot bundle ${entry.href}: not a local checkout`);
   }
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -34,7 +35,7 @@ export async function bundleBrowser(): Promise<string> {
       "--minify",
       "--config",
       fileURLToPath(CONFIG),
-      fileURLToPath(BROWSER_ENTRY),
+      fileURLToPath(entry),
     ],
     env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     stdout: "piped",

@@ -11,9 +11,7 @@
 import { type AdapterProfile, GpuUnavailableError } from "../gpu/device.ts";
 import { CheckpointError } from "../model/checkpoint.ts";
 import type { BatchAnswer, BatchRequest, BatchSolver, PuzzleDrops } from "../solve/batch.ts";
-import type { MazeAnswer } from "../solve/maze.ts";
 import { RegistryError } from "../solve/registry.ts";
-import type { SudokuAnswer } from "../solve/sudoku.ts";
 import type { WorkerInbound, WorkerOutbound } from "./solve_worker.ts";
 
 /** Where the workers' registries find the models (the main registry's own sources). */

@@ -1,8 +1,9 @@
 /**
  * The page at `GET /` (and `index.html` of `deno task build:web`): one self-contained HTML
- * file (inline CSS and JS) to type or paste a Sudoku, solve it — in the visitor's browser
- * on WebGPU, or on the server — and watch the model's answer refine step by step, changed
- * cells highlighted, the halting step marked. The script is in `page_script.ts`.
+ * file (inline CSS and JS) to type or paste a Sudoku or a maze, solve it — in the visitor's
+ * browser on WebGPU, or on the server — and watch the model's answer refine step by step,
+ * changed cells highlighted, the halting step marked. The script is in `page_script.ts`
+ * (mazes: `page_maze.ts`).
  *
  * @module
  */
@@ -41,6 +42,14 @@ const STYLE = String.raw`
   table.grid td.bl { border-left: 2px solid var(--box); }
   table.grid td.bt { border-top: 2px solid var(--box); }
   table.grid td.blank { color: var(--muted); }
+  /* Mazes: walls dark, the model's path in the accent colour, this step's changes ringed. */
+  table.grid.maze td { width: 30px; height: 30px; font-size: 15px; font-weight: 700; }
+  table.grid.maze[data-size="11"] td { width: 24px; height: 24px; font-size: 13px; }
+  table.grid.maze td.wall { background: var(--box); }
+  table.grid.maze td.path { background: #8fb3ff; }
+  table.grid.maze td.start, table.grid.maze td.goal { background: var(--given); }
+  table.grid.maze td.changed { box-shadow: inset 0 0 0 3px var(--changed); }
+  table.grid.maze td.broken { background: var(--bad); color: #fff; }
   .steps { display: flex; gap: 4px; flex-wrap: wrap; margin: 12px 0 6px; }
   .steps button { padding: 3px 9px; min-width: 34px; font-size: 13px; }
   .steps button.current { outline: 2px solid var(--accent); }
@@ -67,15 +76,17 @@ const STYLE = String.raw`
 `;
 
 const BODY = String.raw`
-<h1>Tiny Recursive Model — Sudoku</h1>
+<h1>Tiny Recursive Model — Sudoku and mazes</h1>
 <p class="lead">Type or paste a puzzle (one line of 16, 36 or 81 digits with 0 or . for blanks, or one row a
-line), press <b>Solve</b>, and watch the model refine its answer after every supervision step.</p>
+line) or a maze (N lines of N characters: # wall, space open, S start, G goal), press <b>Solve</b>, and
+watch the model refine its answer after every supervision step.</p>
 <p id="mode" class="muted" data-mode="">Starting…</p>
 <div class="cols">
   <div class="input">
-    <textarea id="puzzle" spellcheck="false" aria-label="Sudoku puzzle"></textarea>
+    <textarea id="puzzle" spellcheck="false" aria-label="Sudoku puzzle or maze"></textarea>
     <div class="row">
       <label>example <select id="example"></select></label>
+      <button id="mazeExample" type="button" title="examples/maze7.txt, maze 2">try a maze</button>
       <label>max steps <input id="maxSteps" type="number" min="1" max="64" placeholder="model"></label>
       <label>halt threshold <input id="haltThreshold" type="number" min="0" max="1" step="0.05" value="0.9"></label>
       <label title="trajectories per puzzle; the model's halting confidence picks one">samples <input id="samples" type="number" min="1" max="16" placeholder="model"></label>
@@ -100,7 +111,8 @@ line), press <b>Solve</b>, and watch the model refine its answer after every sup
       <span class="swatch" style="background:var(--changed)"></span>changed this step
       <span class="swatch" style="background:var(--fg)"></span>last step
       (<span class="mark stop"></span>halted, <span class="mark cap"></span>step cap);
-      <b style="color:var(--bad)">red</b>: a given the model changed</div>
+      <b style="color:var(--bad)">red</b>: a given the model changed;
+      mazes: <span class="swatch" style="background:#8fb3ff"></span>the model's path</div>
   </div>
 </div>`;
 
@@ -115,7 +127,7 @@ export function pageHtml(options: { staticSite?: boolean } = {}): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>TRM — watch a Tiny Recursive Model solve Sudoku</title>
+<title>TRM — watch a Tiny Recursive Model solve Sudoku and mazes</title>
 <style>${STYLE}</style>
 </head>
 <body>${BODY}

@@ -3,10 +3,12 @@
  * browser through WebGPU (`trm.js`, the bundle of `src/browser/mod.ts`) when the browser
  * gives an adapter, else the server's `/v1/solve` — and replays the answer step by step.
  * `?mode=browser` or `?mode=server` forces one (no fallback then); `?profile=gpu` (or
- * `cpu`) forces the kernels' tuning family in the browser.
+ * `cpu`) forces the kernels' tuning family in the browser. A maze (text with `#`, `S` or
+ * `G`) goes as `{ "maze": … }` and is drawn by `page_maze.ts`'s functions.
  *
  * @module
  */
+import { MAZE_EXAMPLES, MAZE_SCRIPT } from "./page_maze.ts";
 
 /** The examples, from `examples/`: the first one of the default model's size opens. */
 const EXAMPLES = [
@@ -31,6 +33,7 @@ const EXAMPLES = [
   // examples/sudoku6.txt, puzzle 1, and examples/sudoku4.txt, puzzle 1.
   ["6x6", "6×6", "..5 2..\n..6 ...\n--- ---\n... ..5\n4.. 36.\n--- ---\n.2. ...\n16. ..2"],
   ["4x4", "4×4", ". 2 | 4 .\n. 4 | 1 .\n----+----\n2 . | 3 .\n. . | . ."],
+  ...MAZE_EXAMPLES,
 ];
 
 /**
@@ -43,6 +46,8 @@ export function pageScript(staticSite: boolean): string {
   return `"use strict";
 var STATIC_SITE = ${staticSite ? "true" : "false"};
 var EXAMPLES = ${JSON.stringify(EXAMPLES)};
+var MAZE_EXAMPLES_FIRST = ${JSON.stringify(MAZE_EXAMPLES[0][0])};
+${MAZE_SCRIPT}
 ${BODY}`;
 }
 
@@ -143,6 +148,7 @@ function listModels(b) {
 function buildGrid(size) {
   var t = $("grid");
   t.innerHTML = "";
+  t.className = "grid";
   t.setAttribute("data-size", String(size));
   var box = BOX[size];
   for (var r = 0; r < size; r++) {
@@ -163,6 +169,19 @@ function frames() {
   return res.trace && res.trace.length ? res.trace : [res.solution];
 }
 
+function showSudoku(frame, prev, puzzle) {
+  var cells = $("grid").querySelectorAll("td");
+  for (var i = 0; i < cells.length; i++) {
+    var td = cells[i], d = frame.charAt(i), given = puzzle.charAt(i) !== "0";
+    td.textContent = d === "0" ? "\u00b7" : d;
+    td.classList.toggle("given", given);
+    td.classList.toggle("blank", d === "0");
+    td.classList.toggle("changed", !given && d !== prev.charAt(i));
+    td.classList.toggle("broken", given && d !== puzzle.charAt(i));
+    td.title = given && d !== puzzle.charAt(i) ? "the model changed the given " + puzzle.charAt(i) : "";
+  }
+}
+
 function show(step) {
   var res = state.result;
   if (!res) return;
@@ -170,16 +189,8 @@ function show(step) {
   step = Math.max(0, Math.min(all.length - 1, step));
   state.step = step;
   var frame = all[step], prev = step > 0 ? all[step - 1] : res.puzzle;
-  var cells = $("grid").querySelectorAll("td");
-  for (var i = 0; i < cells.length; i++) {
-    var td = cells[i], d = frame.charAt(i), given = res.puzzle.charAt(i) !== "0";
-    td.textContent = d === "0" ? "\u00b7" : d;
-    td.classList.toggle("given", given);
-    td.classList.toggle("blank", d === "0");
-    td.classList.toggle("changed", !given && d !== prev.charAt(i));
-    td.classList.toggle("broken", given && d !== res.puzzle.charAt(i));
-    td.title = given && d !== res.puzzle.charAt(i) ? "the model changed the given " + res.puzzle.charAt(i) : "";
-  }
+  if (state.maze) showMaze(frame, prev, res.puzzle);
+  else showSudoku(frame, prev, res.puzzle);
   var last = all.length - 1;
   $("grid").setAttribute("data-step", String(step + 1));
   $("grid").setAttribute("data-final", step === last ? "1" : "0");
@@ -212,7 +223,10 @@ function mark(kind) {
 
 function render(res) {
   state.result = res;
-  buildGrid(Math.round(Math.sqrt(res.puzzle.length)));
+  state.maze = isMazeLine(res.puzzle);
+  var size = Math.round(Math.sqrt(res.puzzle.length));
+  if (state.maze) buildMaze(size);
+  else buildGrid(size);
   var strip = $("steps");
   strip.innerHTML = "";
   frames().forEach(function (_, k, all) {
@@ -228,8 +242,9 @@ function render(res) {
   var v = $("verdict");
   v.className = res.valid ? "good" : "bad";
   var steps = res.steps + (res.steps === 1 ? " step" : " steps");
-  v.textContent = res.valid ? "Valid solution (" + steps + ", " + res.ms.toFixed(1) + " ms)"
-    : "Not a valid solution: " + res.problem + " (" + steps + ")";
+  var what = state.maze ? ["Valid shortest path", "Not a valid path: "] : ["Valid solution", "Not a valid solution: "];
+  v.textContent = res.valid ? what[0] + " (" + steps + ", " + res.ms.toFixed(1) + " ms)"
+    : what[1] + res.problem + " (" + steps + ")";
   $("play").disabled = false;
   play();
 }
@@ -240,6 +255,7 @@ function clearResult() {
   state.timer = null;
   state.result = null;
   $("grid").innerHTML = "";
+  $("grid").className = "grid";
   $("grid").removeAttribute("data-step");
   $("grid").removeAttribute("data-final");
   $("steps").innerHTML = "";
@@ -258,7 +274,9 @@ function fail(message) {
 var backend = startBackend();
 
 function solve() {
-  var body = { puzzle: $("puzzle").value, trace: true };
+  var text = $("puzzle").value, body = { trace: true };
+  // Same request in both modes; the API tells a maze from a Sudoku by the field.
+  if (isMazeText(text)) body.maze = text; else body.puzzle = text;
   var ms = $("maxSteps").value, th = $("haltThreshold").value, k = $("samples").value;
   if (ms !== "") body.maxSteps = Number(ms);
   if (th !== "") body.haltThreshold = Number(th);
@@ -286,6 +304,7 @@ function solve() {
 fillExamples();
 pickExample(EXAMPLES[0][0]);
 $("solve").addEventListener("click", solve);
+$("mazeExample").addEventListener("click", function () { pickExample(MAZE_EXAMPLES_FIRST); });
 $("prev").addEventListener("click", function () { clearInterval(state.timer); show(state.step - 1); });
 $("next").addEventListener("click", function () { clearInterval(state.timer); show(state.step + 1); });
 $("play").addEventListener("click", play);

@@ -73,3 +73,49 @@ export function gridProblem(puzzle: string, solution: string): string | null {
   const cells = (s: string) => [...s].map(Number);
   return explainInvalidSolution(sudokuGrid(size, cells(puzzle)), sudokuGrid(size, cells(solution)));
 }
+
+/** A playwright page (typed as far as the tests use it). */
+// deno-lint-ignore no-explicit-any
+export type Page = any;
+
+/**
+ * Picks one of the page's examples (or types `text`), presses Solve and waits for the
+ * replay to reach the last step.
+ */
+export async function solveExample(
+  page: Page,
+  example: string | null,
+  text?: string,
+): Promise<number> {
+  if (example) await page.selectOption("#example", example);
+  if (text !== undefined) await page.fill("#puzzle", text);
+  const t0 = performance.now();
+  await page.click("#solve");
+  await page.waitForSelector('#grid[data-final="1"]', { timeout: 240_000 });
+  return performance.now() - t0;
+}
+
+/** Checks the shown grid by the rules and against the server's answer for the same text. */
+export async function checkAnswer(page: Page, base: string, label: string): Promise<void> {
+  const puzzle = await page.inputValue("#puzzle");
+  const api = await (await fetch(`${base}/v1/solve`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ puzzle, trace: true, haltThreshold: 0.9 }),
+  })).json();
+  assert(typeof api.solution === "string", `${label}: the API answered ${JSON.stringify(api)}`);
+  const shown = await shownGrid(page);
+  assertEquals(gridProblem(api.puzzle, shown), null, `${label}: the grid keeps the rules`);
+  assertEquals(shown, api.solution, `${label}: the grid is the model's answer`);
+  assertEquals(await page.getAttribute("#grid", "data-step"), String(api.steps), `${label} steps`);
+  const verdict = (await page.textContent("#verdict")) ?? "";
+  assert(verdict.startsWith("Valid solution"), `${label}: verdict ${verdict}`);
+}
+
+/** Waits until the page shows where it solves, and checks it is `mode`. */
+export async function waitForMode(page: Page, mode: string): Promise<void> {
+  await page.waitForSelector("#mode:not([data-mode=''])", { timeout: 120_000 });
+  const shown = await page.getAttribute("#mode", "data-mode");
+  const text = await page.textContent("#mode");
+  assertEquals(shown, mode, `mode (${text})`);
+}

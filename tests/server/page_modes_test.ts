@@ -3,13 +3,12 @@
  * on a 375 px phone screen nothing overflows and the page opens on a 9×9 example the
  * model solves; an error clears the previous answer; the page solves every puzzle of
  * examples/sudoku4.txt and examples/sudoku6.txt in browser mode (the model on the page's WebGPU, no `/v1/solve` request) and in server
- * mode; and the static build (`deno task build:web`) solves without a server. Every
+ * mode (the static build is tests/server/static_site_test.ts). Every
  * solved grid is checked by the rules and against the API's answer, and the mode shown
  * must be the one asked for; `?profile=gpu` runs a real GPU's kernels (the ones a visitor
  * with a GPU gets) through Tint on SwiftShader. Small models (sudoku4, sudoku6) run on
  * SwiftShader to keep CI short. Skipped, with a message, when /usr/bin/chromium is absent.
  */
-import { buildWeb } from "../../src/host/build_web.ts";
 import { shippedWebAssets } from "../../src/host/web_assets.ts";
 import { formatSudokuLine } from "../../src/puzzles/sudoku_grid.ts";
 import { parseSudoku } from "../../src/puzzles/sudoku_parse.ts";
@@ -19,16 +18,15 @@ import { testGpu } from "../_helpers.ts";
 import {
   assert,
   assertEquals,
-  gridProblem,
+  checkAnswer,
   hasChromium,
   launchChromium,
-  shownGrid,
+  type Page,
+  solveExample,
+  waitForMode,
 } from "./_chromium.ts";
 
 const available = hasChromium("page_modes_test");
-
-// deno-lint-ignore no-explicit-any
-type Page = any;
 
 /** Every puzzle of the small example files, as one line each (what a visitor may paste). */
 const EXAMPLE_PUZZLES: { label: string; text: string }[] = [];
@@ -63,72 +61,8 @@ async function assertFits(page: Page, label: string): Promise<void> {
   assert(o.scrollWidth <= 375 && o.wide.length === 0, `${label}: ${JSON.stringify(o)}`);
 }
 
-/**
- * Picks one of the page's examples (or types `text`), presses Solve and waits for the
- * replay to reach the last step.
- */
-async function solveExample(
-  page: Page,
-  example: string | null,
-  text?: string,
-): Promise<number> {
-  if (example) await page.selectOption("#example", example);
-  if (text !== undefined) await page.fill("#puzzle", text);
-  const t0 = performance.now();
-  await page.click("#solve");
-  await page.waitForSelector('#grid[data-final="1"]', { timeout: 240_000 });
-  return performance.now() - t0;
-}
-
-/** Checks the shown grid by the rules and against the server's answer for the same text. */
-async function checkAnswer(page: Page, base: string, label: string): Promise<void> {
-  const puzzle = await page.inputValue("#puzzle");
-  const api = await (await fetch(`${base}/v1/solve`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ puzzle, trace: true, haltThreshold: 0.9 }),
-  })).json();
-  assert(typeof api.solution === "string", `${label}: the API answered ${JSON.stringify(api)}`);
-  const shown = await shownGrid(page);
-  assertEquals(gridProblem(api.puzzle, shown), null, `${label}: the grid keeps the rules`);
-  assertEquals(shown, api.solution, `${label}: the grid is the model's answer`);
-  assertEquals(await page.getAttribute("#grid", "data-step"), String(api.steps), `${label} steps`);
-  const verdict = (await page.textContent("#verdict")) ?? "";
-  assert(verdict.startsWith("Valid solution"), `${label}: verdict ${verdict}`);
-}
-
-async function waitForMode(page: Page, mode: string): Promise<void> {
-  await page.waitForSelector("#mode:not([data-mode=''])", { timeout: 120_000 });
-  const shown = await page.getAttribute("#mode", "data-mode");
-  const text = await page.textContent("#mode");
-  assertEquals(shown, mode, `mode (${text})`);
-}
-
-/** Serves a folder as any static host would (no API behind it). */
-function serveFolder(root: string): Deno.HttpServer<Deno.NetAddr> {
-  const types: Record<string, string> = {
-    html: "text/html; charset=utf-8",
-    js: "text/javascript",
-    json: "application/json",
-  };
-  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    let path = decodeURIComponent(new URL(req.url).pathname);
-    if (path.endsWith("/")) path += "index.html";
-    if (path.includes("..")) return new Response("bad path", { status: 400 });
-    try {
-      const body = await Deno.readFile(root + path);
-      const ext = path.split(".").pop()!;
-      return new Response(body, {
-        headers: { "Content-Type": types[ext] ?? "application/octet-stream" },
-      });
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
-}
-
 Deno.test({
-  name: "page: phone layout, errors, browser and server mode, the static build",
+  name: "page: phone layout, errors, browser and server mode",
   ignore: !available,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -139,8 +73,6 @@ Deno.test({
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
     const base = `http://127.0.0.1:${server.addr.port}`;
     const browser = await launchChromium();
-    const site = await Deno.makeTempDir({ prefix: "trm_web_" });
-    let staticServer: Deno.HttpServer<Deno.NetAddr> | undefined;
     const open = async (url: string, viewport = { width: 1024, height: 800 }) => {
       const page = await browser.newPage({ viewport });
       const requests: string[] = [];
@@ -231,29 +163,9 @@ Deno.test({
         assertEquals(errors, [], "no script errors");
         await page.close();
       });
-
-      await t.step("static build: solves in the browser with no server", async () => {
-        const built = await buildWeb(site);
-        assert(built.files.includes("trm.js"), `built ${built.files}`);
-        staticServer = serveFolder(site);
-        const siteBase = `http://127.0.0.1:${staticServer.addr.port}`;
-        const { page, requests, errors } = await open(`${siteBase}/`);
-        await waitForMode(page, "browser");
-        const ms = await solveExample(page, "4x4");
-        await checkAnswer(page, base, "static 4×4");
-        assert(requests.every((u) => u.startsWith(siteBase)), `same origin only: ${requests}`);
-        assert(!requests.some((u) => u.includes("/v1/")), `no API request: ${requests}`);
-        assertEquals(errors, [], "no script errors");
-        console.log(
-          `  static build: ${(built.bytes / 1e6).toFixed(2)} MB, 4×4 ${ms.toFixed(0)} ms`,
-        );
-        await page.close();
-      });
     } finally {
       await browser.close();
       await server.shutdown();
-      await staticServer?.shutdown();
-      await Deno.remove(site, { recursive: true });
       // The models this test loaded (sudoku9 by the phone step, the small ones by the rest).
       for (const name of ["sudoku9", "sudoku4", "sudoku6"]) (await registry.model(name)).dispose();
     }
