@@ -3,10 +3,11 @@
  * file (inline CSS and JS) to type or paste a Sudoku or a maze, solve it — in the visitor's
  * browser on WebGPU, or on the server — and watch the model's answer refine step by step,
  * changed cells highlighted, the halting step marked. The script is in `page_script.ts`
- * (mazes: `page_maze.ts`).
+ * (mazes: `page_maze.ts`; ARC tasks, pasted as JSON: `page_arc.ts`).
  *
  * @module
  */
+import { ARC_STYLE } from "./page_arc.ts";
 import { pageScript } from "./page_script.ts";
 
 const STYLE = String.raw`
@@ -79,7 +80,8 @@ const BODY = String.raw`
 <h1>Tiny Recursive Model — Sudoku and mazes</h1>
 <p class="lead">Type or paste a puzzle (one line of 16, 36 or 81 digits with 0 or . for blanks, or one row a
 line) or a maze (N lines of N characters: # wall, space open, S start, G goal), press <b>Solve</b>, and
-watch the model refine its answer after every supervision step.</p>
+watch the model refine its answer after every supervision step. An ARC task (JSON with <code>train</code>
+and <code>test</code> pairs) shows the model's two attempts per test input.</p>
 <p id="mode" class="muted" data-mode="">Starting…</p>
 <div class="cols">
   <div class="input">
@@ -87,6 +89,7 @@ watch the model refine its answer after every supervision step.</p>
     <div class="row">
       <label>example <select id="example"></select></label>
       <button id="mazeExample" type="button" title="examples/maze7.txt, maze 2">try a maze</button>
+      <button id="arcExample" type="button" title="examples/arc_task.json">try an ARC task</button>
       <label>max steps <input id="maxSteps" type="number" min="1" max="64" placeholder="model"></label>
       <label>halt threshold <input id="haltThreshold" type="number" min="0" max="1" step="0.05" value="0.9"></label>
       <label title="trajectories per puzzle; the model's halting confidence picks one">samples <input id="samples" type="number" min="1" max="16" placeholder="model"></label>
@@ -114,7 +117,8 @@ watch the model refine its answer after every supervision step.</p>
       <b style="color:var(--bad)">red</b>: a given the model changed;
       mazes: <span class="swatch" style="background:#8fb3ff"></span>the model's path</div>
   </div>
-</div>`;
+</div>
+<div id="arc" aria-label="ARC task and the model's attempts" hidden></div>`;
 
 /**
  * The page's HTML.
@@ -128,7 +132,7 @@ export function pageHtml(options: { staticSite?: boolean } = {}): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>TRM — watch a Tiny Recursive Model solve Sudoku and mazes</title>
-<style>${STYLE}</style>
+<style>${STYLE}${ARC_STYLE}</style>
 </head>
 <body>${BODY}
 <script>

@@ -4,10 +4,12 @@
  * gives an adapter, else the server's `/v1/solve` — and replays the answer step by step.
  * `?mode=browser` or `?mode=server` forces one (no fallback then); `?profile=gpu` (or
  * `cpu`) forces the kernels' tuning family in the browser. A maze (text with `#`, `S` or
- * `G`) goes as `{ "maze": … }` and is drawn by `page_maze.ts`'s functions.
+ * `G`) goes as `{ "maze": … }` and is drawn by `page_maze.ts`'s functions; an ARC task
+ * (JSON) goes as `{ "task": … }` and is drawn by `page_arc.ts`'s.
  *
  * @module
  */
+import { ARC_SCRIPT, arcExampleText } from "./page_arc.ts";
 import { MAZE_EXAMPLES, MAZE_SCRIPT } from "./page_maze.ts";
 
 /** The examples, from `examples/`: the first one of the default model's size opens. */
@@ -47,7 +49,9 @@ export function pageScript(staticSite: boolean): string {
 var STATIC_SITE = ${staticSite ? "true" : "false"};
 var EXAMPLES = ${JSON.stringify(EXAMPLES)};
 var MAZE_EXAMPLES_FIRST = ${JSON.stringify(MAZE_EXAMPLES[0][0])};
+var ARC_EXAMPLE = ${JSON.stringify(arcExampleText())};
 ${MAZE_SCRIPT}
+${ARC_SCRIPT}
 ${BODY}`;
 }
 
@@ -262,6 +266,7 @@ function clearResult() {
   $("verdict").textContent = "";
   $("verdict").className = "";
   $("detail").textContent = "";
+  clearArc();
   $("prev").disabled = $("next").disabled = $("play").disabled = true;
 }
 
@@ -275,7 +280,8 @@ var backend = startBackend();
 
 function solve() {
   var text = $("puzzle").value, body = { trace: true };
-  // Same request in both modes; the API tells a maze from a Sudoku by the field.
+  // Same request in both modes; the API tells a task, a maze and a Sudoku by the field.
+  if (isArcText(text)) return solveArc(text);
   if (isMazeText(text)) body.maze = text; else body.puzzle = text;
   var ms = $("maxSteps").value, th = $("haltThreshold").value, k = $("samples").value;
   if (ms !== "") body.maxSteps = Number(ms);
@@ -301,10 +307,36 @@ function solve() {
     .then(function () { $("solve").disabled = false; });
 }
 
+// An ARC task: the same request path; the answer is drawn by page_arc.ts's showArc.
+function solveArc(text) {
+  var body;
+  try { body = arcBody(text); } catch (e) { fail(e.message); return; }
+  clearResult();
+  $("solve").disabled = true;
+  $("status").className = "";
+  $("status").textContent = "solving the ARC task\u2026";
+  backend.then(function (b) {
+    return b.request("/v1/solve", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return { error: "HTTP " + r.status }; })
+          .then(function (j) { return { status: r.status, ok: r.ok, body: j }; });
+      })
+      .then(function (r) {
+        if (r.status === 422) { fail("no ARC model " + (b.mode === "browser" ? "in this page's models/index.json" : "on this server (start it with TRM_MODEL=\u2026)")); return; }
+        if (!r.ok) { fail(r.body.detail || r.body.error || "request failed"); return; }
+        $("status").textContent = "model " + r.body.model + ", " + r.body.copies + " augmented copies, " +
+          r.body.steps + " steps, " + r.body.ms.toFixed(1) + " ms" + (b.mode === "browser" ? ", in this browser" : ", on the server");
+        showArc(body.task, r.body);
+      });
+  }).catch(function (e) { fail("failed: " + (e && e.message || e)); })
+    .then(function () { $("solve").disabled = false; });
+}
+
 fillExamples();
 pickExample(EXAMPLES[0][0]);
 $("solve").addEventListener("click", solve);
 $("mazeExample").addEventListener("click", function () { pickExample(MAZE_EXAMPLES_FIRST); });
+$("arcExample").addEventListener("click", function () { $("puzzle").value = ARC_EXAMPLE; });
 $("prev").addEventListener("click", function () { clearInterval(state.timer); show(state.step - 1); });
 $("next").addEventListener("click", function () { clearInterval(state.timer); show(state.step + 1); });
 $("play").addEventListener("click", play);
