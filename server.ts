@@ -25,5 +25,18 @@ async function start() {
   }
 }
 
+const app = await start();
+
+// `deno serve` stops on SIGTERM or SIGINT, but the solve workers would keep the process
+// alive: let running puzzles finish (up to 10 s), stop the workers, and exit.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  try {
+    Deno.addSignalListener(signal, () => {
+      // A moment for the last responses to be written.
+      app.close().finally(() => setTimeout(() => Deno.exit(0), 100));
+    });
+  } catch { /* a platform without this signal (SIGTERM on Windows) */ }
+}
+
 /** The app `deno serve` runs. */
-export default await start();
+export default app;

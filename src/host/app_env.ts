@@ -25,8 +25,17 @@ export function workersFromEnv(value: string | undefined): boolean {
   throw new Error(`TRM_WORKERS must be 1 or 0 (true or false), got "${value}"`);
 }
 
+/** The app of the doors, with a way to stop its solve workers. */
+export type HostApp = TrmApp & {
+  /**
+   * Waits (at most `graceMs`) for queued and running puzzles to finish, then stops the
+   * solve workers, which otherwise keep the process alive after the server has stopped.
+   */
+  close(graceMs?: number): Promise<void>;
+};
+
 /** Builds the app from `env`; throws a one-line Error for a bad setting or model file. */
-export async function appFromEnv(env: Record<string, string | undefined>): Promise<TrmApp> {
+export async function appFromEnv(env: Record<string, string | undefined>): Promise<HostApp> {
   const limits = limitsFromEnv(env);
   const workers = workersFromEnv(env.TRM_WORKERS);
   const profile = kernelProfileFromEnv(env);
@@ -44,5 +53,14 @@ export async function appFromEnv(env: Record<string, string | undefined>): Promi
   const solver = workers
     ? new WorkerSolver({ indexUrl: SHIPPED_INDEX, modelFiles, profile })
     : undefined;
-  return createApp({ registry, limits, web: shippedWebAssets(), solver });
+  const app = createApp({ registry, limits, web: shippedWebAssets(), solver });
+  return Object.assign(app, {
+    async close(graceMs = 10_000) {
+      const end = performance.now() + graceMs;
+      while (performance.now() < end && app.batcherStats().queuedCost > 0) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await solver?.close();
+    },
+  });
 }
