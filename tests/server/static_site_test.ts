@@ -1,7 +1,7 @@
 /**
  * The static build (`deno task build:web`) served by `python3 -m http.server` (a Deno
  * folder server where python3 is absent, and the test says so) solves in headless
- * Chromium on its own: the page's default 9×9 (examples/sudoku9.txt, puzzle 2, which the
+ * Chromium on its own: the page's default 9×9 (a classic puzzle, which the
  * shipped sudoku9 model solves) and a 4×4, in browser mode, with every request going to
  * the static host and none to an API. The grid must keep the rules and the givens, and be
  * the answer `POST /v1/solve` gives for the same text: that reference comes from the app
@@ -55,7 +55,7 @@ Deno.test({
       await page.goto(`${host.base}/`);
       await waitForMode(page, "browser");
       const start = performance.now() - t0;
-      // The page opens on its default 9×9 (examples/sudoku9.txt, puzzle 2).
+      // The page opens on its default 9×9 (a classic puzzle the shipped model solves).
       assertEquals(await page.inputValue("#example"), "9x9", "opening example");
       const ms9 = await solveExample(page, null);
       await checkAnswer(page, apiBase, "static 9×9");
