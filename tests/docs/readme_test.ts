@@ -6,6 +6,7 @@
  * knows fails the test, so a new example cannot go unchecked. Each ```ts block runs too.
  */
 import assert from "node:assert/strict";
+import { freePort, waitForHealth } from "../_serve.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const README = await Deno.readTextFile(new URL("README.md", ROOT));
@@ -54,13 +55,6 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** Starts a server command (port swapped), waits for /healthz 200, stops it. */
 async function serves(args: string[], env: Record<string, string>): Promise<void> {
   const port = freePort();
@@ -77,15 +71,7 @@ async function serves(args: string[], env: Record<string, string>): Promise<void
     stderr: "null",
   }).spawn();
   try {
-    for (let i = 0;; i++) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        await res.body?.cancel();
-        if (res.ok) return;
-      } catch { /* not up yet */ }
-      if (i > 600) throw new Error(`${args.join(" ")}: no /healthz within 60 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForHealth(`http://127.0.0.1:${port}`, args.join(" "));
   } finally {
     child.kill("SIGTERM");
     await child.status;

@@ -3,6 +3,7 @@
  * would otherwise keep the process alive), and answers the request in flight first.
  */
 import assert from "node:assert/strict";
+import { freePort, waitForHealth } from "../_serve.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -11,9 +12,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
+    const port = freePort();
     const child = new Deno.Command(Deno.execPath(), {
       args: ["serve", "-A", "--port", String(port), "--host", "127.0.0.1", "server.ts"],
       cwd: ROOT,
@@ -23,15 +22,7 @@ Deno.test({
     }).spawn();
     const base = `http://127.0.0.1:${port}`;
     try {
-      for (let i = 0;; i++) {
-        try {
-          const res = await fetch(`${base}/healthz`);
-          await res.body?.cancel();
-          if (res.ok) break;
-        } catch { /* not up yet */ }
-        if (i > 600) throw new Error("the server did not start within 60 s");
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitForHealth(base, "deno serve server.ts");
       const res = await fetch(`${base}/v1/solve`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
