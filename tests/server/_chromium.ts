@@ -119,3 +119,21 @@ export async function waitForMode(page: Page, mode: string): Promise<void> {
   const text = await page.textContent("#mode");
   assertEquals(shown, mode, `mode (${text})`);
 }
+
+/**
+ * Elements that stick out of the viewport sideways, and the document's scroll width
+ * (a string: it runs in the page, where the DOM types live).
+ */
+const OVERFLOW = `(() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+    .map((e) => e.tagName.toLowerCase() + "#" + e.id + "." + e.className);
+  return { scrollWidth: document.documentElement.scrollWidth, width, wide };
+})()`;
+
+/** Fails unless the page fits a 375 px screen: no sideways scroll, no element sticking out. */
+export async function assertFits(page: Page, label: string): Promise<void> {
+  const o: { scrollWidth: number; width: number; wide: string[] } = await page.evaluate(OVERFLOW);
+  assert(o.scrollWidth <= 375 && o.wide.length === 0, `${label}: ${JSON.stringify(o)}`);
+}

@@ -18,6 +18,7 @@ import { testGpu } from "../_helpers.ts";
 import {
   assert,
   assertEquals,
+  assertFits,
   hasChromium,
   launchChromium,
   type Page,
@@ -54,13 +55,6 @@ async function shownGrids(page: Page, selector: string): Promise<number[][][]> {
       }),
   );
 }
-
-const OVERFLOW = `(() => {
-  const w = document.documentElement.clientWidth;
-  return [document.documentElement.scrollWidth, [...document.querySelectorAll("body *")]
-    .filter((e) => e.getBoundingClientRect().right > w + 0.5)
-    .map((e) => e.tagName.toLowerCase() + "#" + e.id + "." + e.className)];
-})()`;
 
 function serve(registry: ModelRegistry, web = false) {
   const app = createApp({ registry, ...(web ? { web: shippedWebAssets() } : {}) });
@@ -157,8 +151,7 @@ Deno.test({
             `getComputedStyle(document.querySelector('#arc .arc-grid span[data-v="5"]')).backgroundColor`,
           );
           assertEquals(grey, "rgb(170, 170, 170)", "colour 5");
-          const o = await page.evaluate(OVERFLOW);
-          assert(o[0] <= 375 && o[1].length === 0, `375 px overflow: ${JSON.stringify(o)}`);
+          await assertFits(page, "375 px overflow");
           assertEquals(errors, [], "no script errors");
           console.log(`  ARC task on the server: ${ms.toFixed(0)} ms`);
           await page.close();

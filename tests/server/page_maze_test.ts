@@ -14,6 +14,7 @@ import { testGpu } from "../_helpers.ts";
 import {
   assert,
   assertEquals,
+  assertFits,
   hasChromium,
   launchChromium,
   type Page,
@@ -104,12 +105,7 @@ Deno.test({
         const ms = await checkMaze(page, base, "server", "button");
         assertEquals(requests.length, 1, "one API call");
         assert("maze" in JSON.parse(requests[0]), `sent as a maze: ${requests[0]}`);
-        const o = await page.evaluate(`(() => {
-          const w = document.documentElement.clientWidth;
-          return [document.documentElement.scrollWidth, [...document.querySelectorAll("body *")]
-            .filter((e) => e.getBoundingClientRect().right > w + 0.5).length];
-        })()`);
-        assert(o[0] <= 375 && o[1] === 0, `375 px overflow: ${JSON.stringify(o)}`);
+        await assertFits(page, "375 px overflow");
         assertEquals(errors, [], "no script errors");
         console.log(`  maze on the server: ${ms.toFixed(0)} ms`);
         await page.close();

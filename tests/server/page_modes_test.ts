@@ -18,10 +18,10 @@ import { testGpu } from "../_helpers.ts";
 import {
   assert,
   assertEquals,
+  assertFits,
   checkAnswer,
   hasChromium,
   launchChromium,
-  type Page,
   solveExample,
   waitForMode,
 } from "./_chromium.ts";
@@ -38,27 +38,6 @@ for (const file of ["sudoku4.txt", "sudoku6.txt"]) {
       text: formatSudokuLine(p.puzzle, { blank: "." }),
     })
   );
-}
-
-/**
- * Elements that stick out of the viewport sideways, and the document's scroll width
- * (a string: it runs in the page, where the DOM types live).
- */
-const OVERFLOW = `(() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [...document.querySelectorAll("body *")]
-    .filter((e) => e.getBoundingClientRect().right > width + 0.5)
-    .map((e) => e.tagName.toLowerCase() + "#" + e.id + "." + e.className);
-  return { scrollWidth: document.documentElement.scrollWidth, width, wide };
-})()`;
-
-function overflow(page: Page): Promise<{ scrollWidth: number; width: number; wide: string[] }> {
-  return page.evaluate(OVERFLOW);
-}
-
-async function assertFits(page: Page, label: string): Promise<void> {
-  const o = await overflow(page);
-  assert(o.scrollWidth <= 375 && o.wide.length === 0, `${label}: ${JSON.stringify(o)}`);
 }
 
 Deno.test({
