@@ -14,7 +14,6 @@ export function arcResult(
   answer: ArcTaskAnswer,
   task: ArcTask,
   done: { ms: number; model: string },
-  steps: number,
 ): ArcSolveResult {
   const rows = (g: ArcGrid) => arcGridRows(g);
   return {
@@ -22,7 +21,7 @@ export function arcResult(
     model: done.model,
     copies: answer.copies,
     trainedIds: answer.trainedIds,
-    steps,
+    steps: answer.steps,
     ms: Math.round(done.ms * 100) / 100,
     tests: answer.tests.map((t, i) => {
       const expected = task.test[i]?.output;

@@ -168,9 +168,7 @@ export class SolveRoute {
       const work = this.#arcWork(request);
       this.#admit([work]);
       const [done] = await this.#solve(c, [work], 1);
-      const model = await this.#o.registry.model(work.model);
-      const steps = work.maxSteps ?? model.config.maxSupervisionSteps;
-      return c.json(arcResult(done.answer as ArcTaskAnswer, work.puzzle as ArcTask, done, steps));
+      return c.json(arcResult(done.answer as ArcTaskAnswer, work.puzzle as ArcTask, done));
     }
     const single = request.puzzle !== undefined || request.maze !== undefined;
     const works = this.#works(request, single);

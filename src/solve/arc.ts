@@ -68,6 +68,8 @@ export interface ArcTaskAnswer {
   copies: number;
   /** Whether the copies used trained puzzle identifiers (false: blank id 0). */
   trainedIds: boolean;
+  /** Supervision steps each copy ran. */
+  steps: number;
 }
 
 /**
@@ -179,6 +181,7 @@ export async function solveArcTasks(
     name: task.name,
     copies: plans[t].copies.length,
     trainedIds: plans[t].trainedIds,
+    steps: options.maxSteps ?? model.config.maxSupervisionSteps,
     tests: votes[t].map((v) => {
       const ranked = rankArcVotes(v);
       const attempts = ranked.slice(0, 2).map((c) => c.grid);
