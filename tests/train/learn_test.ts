@@ -7,6 +7,7 @@
  * of it the gpu profile's workgroup-tiled kernels on llvmpipe).
  */
 import type { AdapterProfile } from "../../src/gpu/device.ts";
+import type { Gpu } from "../../src/gpu/gpu.ts";
 import { TinyRecursiveModel } from "../../src/model/model.ts";
 import { presets } from "../../src/model/config.ts";
 import { generatePool, poolKeys, poolSource, taskAugment } from "../../src/train/data.ts";
@@ -19,24 +20,30 @@ const opts = { sanitizeResources: false, sanitizeOps: false };
 /** Wall-clock cap on training (the issue allows 8 minutes in all). */
 const BUDGET_SECONDS = 7 * 60;
 
+/** The sudoku4 recipe's model and trainer, seed 1 (warmup from the recipe unless given). */
+async function sudoku4Trainer(gpu: Gpu, warmupSteps?: number) {
+  const recipe = taskRecipe("sudoku4");
+  const model = await TinyRecursiveModel.create({ ...presets[recipe.preset], ...recipe.config }, {
+    gpu,
+    seed: 1,
+  });
+  const trainer = await TRMTrainer.create({
+    model,
+    lr: recipe.lr,
+    warmupSteps: warmupSteps ?? recipe.warmupSteps,
+    weightDecay: recipe.weightDecay,
+    emaDecay: recipe.emaDecay,
+    seed: 1,
+  });
+  return { recipe, model, trainer };
+}
+
 Deno.test({
   ...opts,
   name: "a tiny TRM learns 4×4 Sudoku: ≥ 95% exact accuracy on 200 unseen puzzles",
   fn: async () => {
     const gpu = await testGpu();
-    const recipe = taskRecipe("sudoku4");
-    const model = await TinyRecursiveModel.create({ ...presets[recipe.preset], ...recipe.config }, {
-      gpu,
-      seed: 1,
-    });
-    const trainer = await TRMTrainer.create({
-      model,
-      lr: recipe.lr,
-      warmupSteps: recipe.warmupSteps,
-      weightDecay: recipe.weightDecay,
-      emaDecay: recipe.emaDecay,
-      seed: 1,
-    });
+    const { recipe, model, trainer } = await sudoku4Trainer(gpu);
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     // Held out: the training stream never emits these questions (augmented or not).
@@ -107,19 +114,7 @@ async function tinyRun(profile: AdapterProfile) {
   if (gpu.profile !== profile) {
     throw new Error(`asked for the ${profile} profile, got ${gpu.profile}`);
   }
-  const recipe = taskRecipe("sudoku4");
-  const model = await TinyRecursiveModel.create({ ...presets[recipe.preset], ...recipe.config }, {
-    gpu,
-    seed: 1,
-  });
-  const trainer = await TRMTrainer.create({
-    model,
-    lr: recipe.lr,
-    warmupSteps: TINY.warmupSteps,
-    weightDecay: recipe.weightDecay,
-    emaDecay: recipe.emaDecay,
-    seed: 1,
-  });
+  const { model, trainer } = await sudoku4Trainer(gpu, TINY.warmupSteps);
   try {
     const heldOut = generatePool("sudoku4", { count: TINY.heldOut, seed: 424242 });
     const source = poolSource(generatePool("sudoku4", { count: 2000, seed: 1 }), {
