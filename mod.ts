@@ -64,6 +64,7 @@ export {
   openRegistry,
   type OpenRegistryOptions,
   openShippedRegistry,
+  predictAugmented,
   SHIPPED_MODELS_INDEX,
   type SolveOptions,
   solveSudokus,
@@ -159,6 +160,8 @@ export type {
 } from "./src/puzzles/mod.ts";
 export type { DatasetMetadata, PuzzleTask, TokenDataset } from "./src/data/mod.ts";
 export type {
+  AugmentedResult,
+  AugmentPredictor,
   ModelAccuracy,
   ModelDescription,
   ModelTask,

@@ -13,6 +13,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import blas_library  # noqa: E402
 from trm_reference import TRM, TRMConfig  # noqa: E402
 
 PRESETS = {
@@ -39,7 +40,8 @@ def main() -> None:
                 y, z, _, _, _ = model.supervision_step(y, z, inputs, rows)
             ms = (time.perf_counter() - start) * 1000 / steps
         print(json.dumps({"impl": "torch", "op": "model_forward", "preset": name, "batch": batch,
-                          "ms_per_step": round(ms, 2), "threads": torch.get_num_threads()}), flush=True)
+                          "ms_per_step": round(ms, 2), "threads": torch.get_num_threads(),
+                          "blas": blas_library()}), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,13 @@ import json
 import math
 import os
 import platform
+import sys
 import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import blas_library  # noqa: E402
 
 MATMUL_SHAPES = [(512, 512, 512, "NN")] + [(64 * 97, n, k, "NT") for k in (512, 1536) for n in (512, 1536)]
 ATTENTION_SHAPES = [(64, 97, 8, 64), (1, 916, 8, 64)]
@@ -45,7 +49,7 @@ def main():
     args = parser.parse_args()
     threads = os.cpu_count() or 1
     torch.set_num_threads(threads)
-    adapter = f"cpu {platform.processor() or platform.machine()} torch {torch.__version__}"
+    adapter = f"cpu {platform.processor() or platform.machine()} torch {torch.__version__} {blas_library()}"
     ops = args.ops.split(",")
 
     def emit(obj):

@@ -17,6 +17,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import blas_library  # noqa: E402
 from trm_reference import TRM, TRMConfig, act_loss  # noqa: E402
 
 FIELDS = {f for f in TRMConfig.__dataclass_fields__}
@@ -82,7 +83,7 @@ def main() -> None:
         "ms_per_step": seconds * 1000 / args.steps,
         "examples_steps_per_s": B * args.steps / seconds,
         "threads": threads,
-        "adapter": f"cpu {platform.processor() or platform.machine()} torch {torch.__version__}",
+        "adapter": f"cpu {platform.processor() or platform.machine()} torch {torch.__version__} {blas_library()}",
     }), flush=True)
 
 

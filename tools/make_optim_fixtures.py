@@ -7,6 +7,8 @@ Outputs, in tests/fixtures/ (read by tests/train/optim_parity_test.ts):
                                      weight decay), halting exploration on, attention + RoPE
   optim_adamw_mlp.safetensors        torch.optim.AdamW, warmup then constant LR, EMA,
                                      MLP-mixer without a puzzle prefix, no exploration
+  optim_muon_mlp.safetensors         Muon on the layers' weight matrices (Adam-atan2 on the
+                                     rest), gradient clipping, warmup + cosine, EMA, MLP-mixer
 
 Each file simulates src/train/trainer.ts `TRMTrainer.slotStep` for 10 optimizer steps (the
 code is the spec):
@@ -216,6 +218,52 @@ class TorchAdamW:
         assert all(float(self.opt.state[p]["step"]) == t for p in self.params)
 
 
+class Muon:
+    """Muon as Jordan et al. write it (momentum, Nesterov, quintic Newton-Schulz on the
+    transposed matrix when it is tall), with Moonlight's update scale 0.2 sqrt(max(rows, cols))
+    so that lr and weight decay are Adam's, on the 2-D weights of the recursive layers; the
+    other tensors take Adam-atan2. State keys follow the Adam ones for the records: exp_avg is
+    Muon's momentum buffer and exp_avg_sq stays zero (src/train/trainer.ts keeps v at zero)."""
+
+    COEFFS = (3.4445, -4.7750, 2.0315)
+
+    def __init__(self, named_params, betas, weight_decay, momentum, max_grad_norm):
+        named = list(named_params)
+        self.matrices = [p for n, p in named if p.dim() == 2 and n.startswith("inner.L_level.layers.")]
+        ids = {id(p) for p in self.matrices}
+        self.adam = AdamAtan2([p for _, p in named if id(p) not in ids], betas, weight_decay)
+        self.momentum, self.weight_decay, self.max_grad_norm = momentum, weight_decay, max_grad_norm
+        self.params = [p for _, p in named]
+        self.state = dict(self.adam.state)
+        for p in self.matrices:
+            self.state[p] = dict(exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+
+    @staticmethod
+    def newton_schulz(g, steps=5):
+        a, b, c = Muon.COEFFS
+        x = g.T if g.size(0) > g.size(1) else g
+        x = x / (x.norm() + 1e-7)
+        for _ in range(steps):
+            gram = x @ x.T
+            x = a * x + (b * gram + c * gram @ gram) @ x
+        return x.T if g.size(0) > g.size(1) else x
+
+    @torch.no_grad()
+    def step(self, lr: float, t: int) -> None:
+        # torch.nn.utils.clip_grad_norm_ over every parameter first (the trainer's maxGradNorm).
+        if self.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
+        self.adam.step(lr, t)
+        mu = self.momentum
+        for p in self.matrices:
+            buf, g = self.state[p]["exp_avg"], p.grad
+            buf.lerp_(g, 1 - mu)
+            update = g.lerp(buf, mu)
+            o = Muon.newton_schulz(update)
+            p.mul_(1 - lr * self.weight_decay)
+            p.add_(o, alpha=-lr * 0.2 * math.sqrt(max(p.size(0), p.size(1))))
+
+
 # --------------------------------------------------------------------------- the slot loop
 
 
@@ -235,6 +283,8 @@ def simulate(model: TRM, cfg: TRMConfig, run: dict, batches: list, label_hook=No
     params = dict(model.named_parameters())
     if tr["optimizer"] == "adam-atan2":
         opt = AdamAtan2(params.values(), tr["betas"], tr["weightDecay"])
+    elif tr["optimizer"] == "muon":
+        opt = Muon(params.items(), tr["betas"], tr["weightDecay"], tr["muonMomentum"], tr.get("maxGradNorm"))
     else:
         opt = TorchAdamW(params.values(), tr["betas"], tr["eps"], tr["weightDecay"])
     ema = {n: p.detach().clone() for n, p in params.items()}
@@ -526,6 +576,15 @@ def main() -> None:
         make("optim_atan2_attention", attention, atan2_run, batch=8, seed=26, full_steps={1, 2, 3, 10})
     if not only or "optim_adamw_mlp" in only:
         make("optim_adamw_mlp", mixer, adamw_run, batch=6, seed=13, full_steps={1, 2, 10})
+    muon_run = dict(
+        maxSupervisionSteps=2, haltExplorationProb=0.0,
+        # maxGradNorm set: the clipping factor (GPU-side in the trainer) is computed and applied.
+        trainer=dict(optimizer="muon", muonMomentum=0.9, lr=2e-3, weightDecay=0.5, warmupSteps=2,
+                     schedule="cosine", totalSteps=12, minLrRatio=0.1, emaDecay=0.8, betas=[0.9, 0.95],
+                     eps=1e-8, maxGradNorm=0.5, puzzleEmbLr=2e-3, puzzleEmbWeightDecay=0.5, seed=0),
+    )
+    if not only or "optim_muon_mlp" in only:
+        make("optim_muon_mlp", mixer, muon_run, batch=6, seed=17, full_steps={1, 2, 10})
 
 
 if __name__ == "__main__":

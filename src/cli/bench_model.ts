@@ -120,7 +120,7 @@ async function runTorch(options: ModelBenchOptions): Promise<void> {
       r,
       `${
         String(r.preset).padEnd(16)
-      } batch ${r.batch}: ${r.ms_per_step} ms per supervision step (PyTorch ${r.threads} threads, CPU)`,
+      } batch ${r.batch}: ${r.ms_per_step} ms per supervision step (PyTorch ${r.threads} threads, CPU, ${r.blas})`,
     );
   }
 }

@@ -57,9 +57,13 @@ Options:
 Solve mode (as cli.ts solve runs; chosen by any of these options):
   --samples K[,K…]      trajectories per puzzle (K-1 with noise on the latent; the halting
                         head's confidence picks the answer); one row per steps × samples
+  --augmentations A[,A…]
+                        Sudoku: solve each puzzle under A symmetries (the puzzle as given and
+                        A-1 random relabellings/permutations), map each answer back and keep
+                        the one the halting head is most confident in; one row per setting
   --halt-threshold P    stop a puzzle once its halting probability exceeds P (default 0.9)
   --noise S             latent noise of the sampled trajectories (default 0.1)
-  --seed N              noise seed (default 0)
+  --seed N              noise and symmetry seed (default 0)
   Each row reports exact and cell accuracy, mean steps, puzzles/s and seconds a puzzle.`;
 
 /**
@@ -141,6 +145,7 @@ interface EvalFlags {
   batchSize?: number;
   stepList?: number[];
   sampleList?: number[];
+  augmentList?: number[];
   haltThreshold?: number;
   noise?: number;
   seed: number;
@@ -159,6 +164,7 @@ function evalFlags(args: string[]): EvalFlags | "help" {
     batch: { type: "string" },
     steps: { type: "string" },
     samples: { type: "string" },
+    augmentations: { type: "string" },
     "halt-threshold": { type: "string" },
     noise: { type: "string" },
     seed: { type: "string" },
@@ -176,6 +182,7 @@ function evalFlags(args: string[]): EvalFlags | "help" {
   const haltThreshold = numberOption(values, "halt-threshold", 0, 1e9);
   const noise = numberOption(values, "noise", 0, 10);
   const sampleList = intList(values.samples as string | undefined, "samples", 64);
+  const augmentList = intList(values.augmentations as string | undefined, "augmentations", 64);
   return {
     model: String(values.model),
     data: String(values.data),
@@ -185,10 +192,12 @@ function evalFlags(args: string[]): EvalFlags | "help" {
     batchSize: intOption(values, "batch", 1),
     stepList: intList(values.steps as string | undefined, "steps", 1024),
     sampleList,
+    augmentList,
     haltThreshold,
     noise,
     seed: intOption(values, "seed", 0, Number.MAX_SAFE_INTEGER) ?? 0,
-    solveMode: sampleList !== undefined || haltThreshold !== undefined ||
+    solveMode: sampleList !== undefined || augmentList !== undefined ||
+      haltThreshold !== undefined ||
       noise !== undefined || values.seed !== undefined,
     gpu: gpuOptions(values),
   };
@@ -256,7 +265,7 @@ export async function run(args: string[], options: EvalRunOptions = {}): Promise
   }
 }
 
-/** Solve mode: exact accuracy and speed for every (step cap, samples) setting. */
+/** Solve mode: exact accuracy and speed for every (step cap, samples, symmetries) setting. */
 async function solveTable(
   f: EvalFlags,
   model: TinyRecursiveModel,
@@ -266,13 +275,16 @@ async function solveTable(
   const settings: SolveSetting[] = [];
   for (const maxSteps of f.stepList ?? [model.config.maxSupervisionSteps]) {
     for (const samples of f.sampleList ?? [1]) {
-      settings.push({
-        maxSteps,
-        samples,
-        haltThreshold: f.haltThreshold ?? 0.9,
-        noise: f.noise,
-        seed: f.seed,
-      });
+      for (const augmentations of f.augmentList ?? [1]) {
+        settings.push({
+          maxSteps,
+          samples,
+          augmentations,
+          haltThreshold: f.haltThreshold ?? 0.9,
+          noise: f.noise,
+          seed: f.seed,
+        });
+      }
     }
   }
   const progress = progressLine(f.json);
@@ -294,14 +306,14 @@ async function solveTable(
     `${rows[0].count} puzzles, halt threshold ${rows[0].haltThreshold}` +
       (f.noise !== undefined ? `, noise ${f.noise}` : "") + ` (${adapter})`,
   );
-  console.log("steps  samples   exact    cells  mean steps  puzzles/s  s/puzzle");
+  console.log("steps  samples  augment.   exact    cells  mean steps  puzzles/s  s/puzzle");
   for (const r of rows) {
     console.log(
       `${String(r.maxSteps).padStart(5)}  ${String(r.samples).padStart(7)}  ${
-        (100 * r.exactAccuracy).toFixed(2).padStart(6)
-      }%  ${(100 * r.tokenAccuracy).toFixed(2).padStart(6)}%  ${
-        r.meanSteps.toFixed(2).padStart(10)
-      }  ${r.puzzlesPerSecond.toFixed(2).padStart(9)}  ${
+        String(r.augmentations ?? 1).padStart(7)
+      }  ${(100 * r.exactAccuracy).toFixed(2).padStart(6)}%  ${
+        (100 * r.tokenAccuracy).toFixed(2).padStart(6)
+      }%  ${r.meanSteps.toFixed(2).padStart(10)}  ${r.puzzlesPerSecond.toFixed(2).padStart(9)}  ${
         (1 / Math.max(r.puzzlesPerSecond, 1e-9)).toFixed(3).padStart(8)
       }`,
     );

@@ -56,7 +56,11 @@ Options:
   --batch N             puzzles per model call (default 64)
   --json                one JSON object a line: {"puzzle","solution","valid","steps","ms",...}
   --trace               add the answer after every supervision step
-  --augmentations K     ARC task files (JSON with train/test, needs --model): copies per
+  --augmentations K     Sudoku: solve each puzzle under K symmetries (the puzzle as given
+                        and K-1 random relabellings/permutations), map each answer back and
+                        keep the one the halting head is most confident in (default: the
+                        index entry's solveAugmentations, else 1; at most 64).
+                        ARC task files (JSON with train/test, needs --model): copies per
                         test input that vote (default 8); prints the top two answers
   --kernel-profile P    kernels to use: auto (from the adapter), cpu or gpu
                         (default TRM_KERNEL_PROFILE, else auto)
@@ -83,6 +87,8 @@ export interface SolveJsonLine {
   confidence: number;
   /** Which trajectory answered (0 = the plain one; with --samples). */
   sample?: number;
+  /** Which symmetry answered (0 = the puzzle as given; with --augmentations). */
+  augmentation?: number;
   /** Why the answer is invalid (only when it is). */
   problem?: string;
   /** Where the puzzle starts in the input. */
@@ -294,6 +300,7 @@ export async function run(args: string[], io: SolveIo = {}): Promise<number> {
         samples: samples ?? entry.solveSamples,
         noise: noise ?? entry.solveNoise,
         seed,
+        augment: flags.augmentations ?? entry.solveAugmentations,
       });
       const ms = (performance.now() - t0) / indices.length;
       indices.forEach((i, k) =>
@@ -339,6 +346,7 @@ function jsonLine({ parsed, answer, ms, model }: Answer): SolveJsonLine {
     halted: answer.halted,
     confidence: Math.round(answer.haltProb * 1e4) / 1e4,
     ...(answer.sample ? { sample: answer.sample } : {}),
+    ...(answer.augmentation ? { augmentation: answer.augmentation } : {}),
     ...(answer.problem ? { problem: answer.problem } : {}),
     ...(parsed.line !== undefined ? { line: parsed.line } : { item: parsed.item }),
     model,

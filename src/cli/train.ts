@@ -35,7 +35,7 @@ import { eventPrinter, reportEnd } from "./train_print.ts";
 
 const HELP =
   `Usage: deno run -A cli.ts train --task sudoku4|sudoku6|sudoku9|maze|arc --out model.safetensors [options]
-       deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--warmup 1] [--no-torch]
+       deno run -A cli.ts train --bench [--preset sudokuMlp] [--batch 64] [--steps 3] [--warmup 1] [--optimizer O] [--no-torch]
 
 Trains with the official slot loop (one optimizer step per supervision step; halted slots
 take fresh augmented puzzles), evaluates the EMA model on held-out generated puzzles, and
@@ -63,7 +63,9 @@ Options:
   --lr X                peak learning rate (may be changed on --resume: a step decay)
   --warmup N            warmup steps
   --weight-decay X      weight decay                --ema X           EMA decay
-  --optimizer O         adam-atan2 (default) or adamw
+  --optimizer O         adam-atan2 (default), adamw, or muon (Muon on the layers' weight
+                        matrices, update RMS matched to Adam's so --lr means the same;
+                        Adam-atan2 on embeddings and heads)
   --max-grad-norm X     clip the global gradient norm (default: no clipping)
   --schedule S          constant or cosine (to 0 at --steps); default per task
   --tiers JSON          Sudoku difficulty curriculum: tier weights from a step on, e.g.

@@ -12,7 +12,7 @@ import { measureTrainThroughput } from "../train/bench.ts";
 import { TRMTrainer } from "../train/trainer.ts";
 import { UsageError } from "./errors.ts";
 import { gpuOptions } from "./gpu_flag.ts";
-import { intOption, jsonObjectOption, type OptionValues } from "./options.ts";
+import { choiceOption, intOption, jsonObjectOption, type OptionValues } from "./options.ts";
 import { runTorchScript } from "./torch.ts";
 
 /** `train --bench`: slot-loop throughput here and, with the same config, in PyTorch. */
@@ -32,7 +32,10 @@ export async function trainBench(values: OptionValues): Promise<number> {
   const json = values.json === true;
   const gpu = await Gpu.create(gpuOptions(values));
   const model = await TinyRecursiveModel.create(config, { gpu, seed: 0 });
-  const trainer = await TRMTrainer.create({ model, lr: 1e-4, warmupSteps: 10 });
+  // --optimizer changes ours only: the PyTorch side always runs Adam-atan2 (the baseline).
+  const optimizer = choiceOption(values, "optimizer", ["adam-atan2", "adamw", "muon"] as const) ??
+    "adam-atan2";
+  const trainer = await TRMTrainer.create({ model, lr: 1e-4, warmupSteps: 10, optimizer });
   // Throughput does not depend on the token values: random tokens of the vocabulary.
   const rng = new Rng(1);
   const n = batch * config.seqLen;
@@ -45,6 +48,7 @@ export async function trainBench(values: OptionValues): Promise<number> {
     impl: "webgpu",
     op: "train_step",
     preset: presetName,
+    optimizer,
     adapter: gpu.summary.description,
     batch,
     warmup,
@@ -77,7 +81,7 @@ export async function trainBench(values: OptionValues): Promise<number> {
         } ms/step, ` +
           `${(r.examples_steps_per_s as number).toFixed(2)} examples × supervision steps/s (${
             r.adapter ?? ""
-          }${r.threads ? `, ${r.threads} threads` : ""})`,
+          }${r.threads ? `, ${r.threads} threads` : ""}${r.optimizer ? `, ${r.optimizer}` : ""})`,
       );
     }
   }

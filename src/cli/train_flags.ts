@@ -285,7 +285,7 @@ export async function freshRun(
     warmupSteps: intOption(values, "warmup", 0) ?? recipe.warmupSteps,
     weightDecay: numberOption(values, "weight-decay", 0) ?? recipe.weightDecay,
     emaDecay: numberOption(values, "ema", 0, 0.999999) ?? recipe.emaDecay,
-    optimizer: choiceOption(values, "optimizer", ["adam-atan2", "adamw"] as const) ??
+    optimizer: choiceOption(values, "optimizer", ["adam-atan2", "adamw", "muon"] as const) ??
       "adam-atan2",
     maxGradNorm: numberOption(values, "max-grad-norm", 1e-12),
     schedule: choiceOption(values, "schedule", ["constant", "cosine"] as const) ??

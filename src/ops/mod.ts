@@ -12,6 +12,7 @@ export * from "./gather.ts";
 export * from "./halting.ts";
 export * from "./loss.ts";
 export * from "./matmul.ts";
+export * from "./muon.ts";
 export * from "./noise.ts";
 export * from "./norm.ts";
 export * from "./optim.ts";

@@ -129,6 +129,31 @@ export function applySudokuTransformTokens(
 }
 
 /**
+ * Undoes {@linkcode applySudokuTransformTokens}: a token sequence of the transformed puzzle
+ * (an answer the model gave for it) back in the original puzzle's frame.
+ */
+export function invertSudokuTransformTokens(
+  tokens: ArrayLike<number>,
+  t: SudokuTransform,
+): Int32Array {
+  const n = t.size;
+  if (tokens.length !== n * n) {
+    throw new RangeError(`expected ${n * n} tokens, got ${tokens.length}`);
+  }
+  const inverseDigit = new Uint8Array(n + 1);
+  for (let d = 0; d <= n; d++) inverseDigit[t.digitMap[d]] = d;
+  const out = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const tok = tokens[i * n + j];
+      // Digit tokens (2..n+1) map back; PAD, blank and out-of-range tokens stay as they are.
+      out[sourceIndex(t, i, j)] = tok >= 2 && tok <= n + 1 ? inverseDigit[tok - 1] + 1 : tok;
+    }
+  }
+  return out;
+}
+
+/**
  * A random augmentation of a puzzle and its solution (the same transform for both).
  *
  * @example

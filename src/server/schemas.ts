@@ -115,7 +115,7 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     task: ArcTaskBody.optional(),
     augmentations: z.number().int().min(1).max(limits.maxSamples).optional().meta({
       description:
-        "ARC: augmented copies per test input that vote (default 8, at most TRM_MAX_SAMPLES)",
+        "Sudoku: symmetries per puzzle (the puzzle as given and the rest random relabellings/permutations; the answer the halting head is most confident in is kept; default 1). ARC: augmented copies per test input that vote (default 8). At most TRM_MAX_SAMPLES",
     }),
     model: z.string().min(1).max(100).optional().meta({
       description: "a model name from GET /v1/models (default: the model for the puzzle's size)",
@@ -183,6 +183,9 @@ export function apiSchemas(limits: ServerLimits = DEFAULT_LIMITS) {
     halted: z.boolean().meta({ description: "the halting head stopped it before the step cap" }),
     haltProb: z.number().meta({ description: "halting probability at the exit step" }),
     sample: z.number().int().meta({ description: "which trajectory answered (0 = the plain one)" }),
+    augmentation: z.number().int().optional().meta({
+      description: "Sudoku with augmentations: which symmetry answered (0 = the puzzle as given)",
+    }),
     ms: z.number().meta({ description: "model time of the batch this puzzle ran in" }),
     batchSize: z.number().int().meta({ description: "puzzles in that batch (from all requests)" }),
     model: z.string(),

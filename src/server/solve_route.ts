@@ -67,7 +67,7 @@ export interface ServeEnv {
 export interface Work {
   /** A Sudoku grid, a maze (`kind: "maze"`) or an ARC task (`kind: "arc"`). */
   puzzle: SudokuGrid | (Maze & { kind: "maze" }) | (ArcTask & { kind: "arc" });
-  /** Upper bound of its work in cell-steps: cells × step cap × samples. */
+  /** Upper bound of its work in cell-steps: cells × step cap × samples × augmentations. */
   cost: number;
   trace: boolean;
   model: string;
@@ -75,6 +75,8 @@ export interface Work {
   haltThreshold: number;
   samples?: number;
   noise?: number;
+  /** Sudoku: symmetries per puzzle (test-time augmentation). */
+  augmentations?: number;
 }
 
 /** One puzzle answered. */
@@ -185,6 +187,9 @@ export class SolveRoute {
         halted: answer.halted,
         haltProb: answer.haltProb,
         sample: answer.sample,
+        ...("augmentation" in answer && answer.augmentation
+          ? { augmentation: answer.augmentation }
+          : {}),
         ms: Math.round(ms * 100) / 100,
         batchSize,
         model,
@@ -218,7 +223,7 @@ export class SolveRoute {
   }
 
   async #runBatch(items: Work[], signal: AbortSignal, drops: BatchDrops): Promise<Done[]> {
-    const { model: name, maxSteps, haltThreshold, samples, noise } = items[0];
+    const { model: name, maxSteps, haltThreshold, samples, noise, augmentations } = items[0];
     const t0 = performance.now();
     const options = { maxSteps, haltThreshold, trace: items.some((w) => w.trace), samples, noise };
     // One key, one model: a batch is all Sudoku or all mazes.
@@ -232,7 +237,11 @@ export class SolveRoute {
       }
       : kind === "maze"
       ? { kind, puzzles: items.map((w) => w.puzzle as Maze), options }
-      : { kind: "sudoku", puzzles: items.map((w) => w.puzzle as SudokuGrid), options };
+      : {
+        kind: "sudoku",
+        puzzles: items.map((w) => w.puzzle as SudokuGrid),
+        options: { ...options, augment: augmentations },
+      };
     const answers = await this.#solver.solve(name, request, signal, drops);
     const ms = performance.now() - t0;
     const rate = items.reduce((sum, w) => sum + w.cost, 0) / Math.max(ms, 1);
@@ -281,6 +290,12 @@ export class SolveRoute {
   /** Each puzzle with its model, step cap, samples and cost. */
   #works(request: SolveRequest, single: boolean): Work[] {
     const isMaze = request.maze !== undefined || request.mazes !== undefined;
+    if (isMaze && request.augmentations !== undefined) {
+      throw new HttpError(
+        400,
+        '"augmentations" applies to Sudoku puzzles and ARC tasks, not mazes',
+      );
+    }
     const field = isMaze ? (single ? "maze" : "mazes") : (single ? "puzzle" : "puzzles");
     const label = (i: number) => single ? field : `${field}[${i}]`;
     const grids: (SudokuGrid | (Maze & { kind: "maze" }))[] = isMaze
@@ -302,10 +317,14 @@ export class SolveRoute {
     return grids.map((puzzle, i): Work => {
       const maxSteps = request.maxSteps ?? entries[i].solveSteps;
       const samples = request.samples ?? entries[i].solveSamples;
+      const augmentations = isMaze
+        ? undefined
+        : request.augmentations ?? entries[i].solveAugmentations;
       return {
         puzzle,
         // A model without a step default runs its N_sup, 16 in every preset.
-        cost: puzzle.size * puzzle.size * (maxSteps ?? 16) * (samples ?? 1),
+        cost: puzzle.size * puzzle.size * (maxSteps ?? 16) * (samples ?? 1) * (augmentations ?? 1),
+        augmentations,
         trace,
         model: entries[i].name,
         maxSteps,
@@ -345,7 +364,7 @@ export class SolveRoute {
     if (cost > limits.maxQueuedCost) {
       throw new HttpError(
         413,
-        `the request costs ${cost} cell-steps (cells × maxSteps × samples), more than the server's limit of ${limits.maxQueuedCost}; send fewer puzzles, or lower maxSteps or samples`,
+        `the request costs ${cost} cell-steps (cells × maxSteps × samples × augmentations), more than the server's limit of ${limits.maxQueuedCost}; send fewer puzzles, or lower maxSteps, samples or augmentations`,
       );
     }
     const load = this.batcher.stats();
@@ -379,7 +398,7 @@ export class SolveRoute {
         this.batcher.submit(
           `${work.model}\u0000${work.maxSteps ?? ""}\u0000${haltThreshold}\u0000${
             work.samples ?? 1
-          }`,
+          }\u0000${work.augmentations ?? 1}`,
           work,
           // One group per request: batches take requests' puzzles in turn.
           { signal, cost: work.cost, group: signal },

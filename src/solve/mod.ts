@@ -7,6 +7,7 @@
  */
 export * from "./registry.ts";
 export * from "./sudoku.ts";
+export * from "./augment.ts";
 export * from "./shipped.ts";
 export * from "./maze.ts";
 export * from "./batch.ts";

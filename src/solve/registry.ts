@@ -73,6 +73,11 @@ export interface ModelEntry {
   solveSamples?: number;
   /** Latent noise of those trajectories (default: the model's default). */
   solveNoise?: number;
+  /**
+   * Sudoku: symmetries per puzzle that `solve` and the server run when the request names
+   * none (default 1; test-time augmentation, the halting head picks the answer).
+   */
+  solveAugmentations?: number;
 }
 
 /** The parsed `models/index.json`. */
@@ -125,6 +130,8 @@ export const ModelEntrySchema: z.ZodType<ModelEntry> = z.object({
   solveSamples: z.number().int().min(1).max(64).optional(),
   /** Latent noise of those trajectories. */
   solveNoise: z.number().min(0).max(10).optional(),
+  /** Sudoku symmetries per puzzle used when a request names none (default 1). */
+  solveAugmentations: z.number().int().min(1).max(64).optional(),
 }).refine((e) => e.kind !== "sudoku" || [4, 6, 9].includes(e.size), {
   message: "Sudoku size must be 4, 6 or 9",
   path: ["size"],

@@ -10,6 +10,7 @@ import type { PredictOptions, PredictResult } from "../model/model.ts";
 import { decodeSudoku, encodeSudoku } from "../puzzles/encoding.ts";
 import { formatSudokuLine, type SudokuGrid, type SudokuSize } from "../puzzles/sudoku_grid.ts";
 import { explainInvalidSolution } from "../puzzles/sudoku_validate.ts";
+import { predictAugmented } from "./augment.ts";
 
 /** What solving needs from a model (a {@linkcode TinyRecursiveModel} or a stand-in). */
 export interface Predictor {
@@ -31,8 +32,13 @@ export interface SolveOptions {
   samples?: number;
   /** Latent noise of the sampled trajectories (default: the model's default). */
   noise?: number;
-  /** Seed of that noise (default 0). */
+  /** Seed of that noise and of the symmetries (default 0). */
   seed?: number;
+  /**
+   * Symmetries per puzzle (test-time augmentation, default 1): the puzzle as given and A-1
+   * random relabellings/permutations; the halting head's confidence picks the answer.
+   */
+  augment?: number;
   /** Stops between supervision steps once aborted (throws the signal's reason). */
   signal?: AbortSignal;
   /**
@@ -60,6 +66,8 @@ export interface SudokuAnswer {
   haltProb: number;
   /** Which trajectory gave the answer (0 = the plain one). */
   sample: number;
+  /** Which symmetry gave the answer (0 = the puzzle as given). */
+  augmentation: number;
   /** With `trace`: the answer after each step, `steps` grids. */
   trace?: SudokuGrid[];
 }
@@ -142,6 +150,7 @@ export function decodeSudokuAnswers(
       halted: result.haltProbs[b] > haltThreshold,
       haltProb: result.haltProbs[b],
       sample: result.chosenSample?.[b] ?? 0,
+      augmentation: (result as { chosenAugmentation?: Int32Array }).chosenAugmentation?.[b] ?? 0,
     };
     if (result.trace) answer.trace = result.trace[b].map((t) => decodeSudoku(t, puzzle.size));
     return answer;
@@ -167,6 +176,9 @@ export async function solveSudokus(
   const mismatch = sudokuModelMismatch(model.config, size);
   if (mismatch) throw new RangeError(mismatch);
   const predict = predictOptions(model, options);
-  const result = await model.predict(encodeSudokuBatch(puzzles), predict);
+  const tokens = encodeSudokuBatch(puzzles);
+  const result = (options.augment ?? 1) > 1
+    ? await predictAugmented(model, tokens, predict, { size, count: options.augment! })
+    : await model.predict(tokens, predict);
   return decodeSudokuAnswers(puzzles, result, predict.haltThreshold);
 }

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import type { TinyRecursiveModel } from "../model/model.ts";
+import type { PredictResult, TinyRecursiveModel } from "../model/model.ts";
+import type { SudokuSize } from "../puzzles/sudoku_grid.ts";
+import { predictAugmented } from "../solve/augment.ts";
 import { type ExamplePool, puzzleIdLookup } from "./data.ts";
 
 /** One inference setting. */
@@ -21,6 +23,8 @@ export interface SolveSetting {
   noise?: number;
   /** Noise seed (default 0). */
   seed?: number;
+  /** Sudoku symmetries per puzzle (test-time augmentation; default 1: the puzzle as given). */
+  augmentations?: number;
 }
 
 /** Scores of one setting. */
@@ -35,6 +39,8 @@ export interface SolveSettingResult extends SolveSetting {
   meanSteps: number;
   /** Fraction of answers that came from a noisy trajectory (sample ≠ 0). */
   sampledShare: number;
+  /** Fraction of answers that came from a symmetry other than the puzzle as given. */
+  augmentedShare: number;
   /** Wall-clock seconds. */
   seconds: number;
   /** Puzzles per second. */
@@ -78,6 +84,9 @@ export async function evaluateSettings(
   const batchSize = Math.max(1, options.batchSize ?? 64);
   const ignoreLabel = options.ignoreLabel ?? 0;
   const puzzleIdOf = puzzleIdLookup(pool);
+  const sudokuSize = ([4, 6, 9] as const).find((n) =>
+    n * n === L && model.config.vocabSize === n + 2
+  ) as SudokuSize | undefined;
   const results: SolveSettingResult[] = [];
   for (const [index, setting] of settings.entries()) {
     // Untimed warm-up: the first call of a shape compiles its kernels (seconds on a CPU).
@@ -87,18 +96,32 @@ export async function evaluateSettings(
       noise: setting.noise,
     });
     const started = performance.now();
-    let exact = 0, correct = 0, valid = 0, steps = 0, sampled = 0;
+    const A = setting.augmentations ?? 1;
+    if (A > 1 && !sudokuSize) {
+      throw new RangeError("augmentations apply to Sudoku models only (4×4, 6×6, 9×9)");
+    }
+    let exact = 0, correct = 0, valid = 0, steps = 0, sampled = 0, augmented = 0;
     for (let start = 0; start < total; start += batchSize) {
       const B = Math.min(batchSize, total - start);
       const inputs = Int32Array.from(pool.inputs.subarray(start * L, (start + B) * L));
-      const r = await model.predict(inputs, {
+      const predict = {
         maxRefinementSteps: setting.maxSteps,
         haltThreshold: setting.haltThreshold,
         samples: setting.samples,
         noise: setting.noise,
         seed: setting.seed,
         puzzleIds: Int32Array.from({ length: B }, (_, i) => puzzleIdOf(start + i)),
-      });
+      };
+      let chosenAugmentation: Int32Array | undefined;
+      let r: PredictResult;
+      if (A > 1) {
+        const aug = await predictAugmented(model, inputs, predict, {
+          size: sudokuSize!,
+          count: A,
+        });
+        r = aug;
+        chosenAugmentation = aug.chosenAugmentation;
+      } else r = await model.predict(inputs, predict);
       for (let b = 0; b < B; b++) {
         let all = true;
         for (let t = 0; t < L; t++) {
@@ -111,6 +134,7 @@ export async function evaluateSettings(
         if (all) exact++;
         steps += r.exitSteps[b];
         if ((r.chosenSample?.[b] ?? 0) !== 0) sampled++;
+        if ((chosenAugmentation?.[b] ?? 0) !== 0) augmented++;
       }
       options.onProgress?.(index, start + B, total);
     }
@@ -123,6 +147,7 @@ export async function evaluateSettings(
       tokenAccuracy: valid ? correct / valid : 0,
       meanSteps: steps / n,
       sampledShare: sampled / n,
+      augmentedShare: augmented / n,
       seconds,
       puzzlesPerSecond: total / Math.max(seconds, 1e-9),
     });

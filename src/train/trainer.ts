@@ -23,6 +23,7 @@ import {
 } from "../ops/halting.ts";
 import { crossEntropy, haltLoss } from "../ops/loss.ts";
 import { adamAtan2, adamW, clipScale, emaUpdate } from "../ops/optim.ts";
+import { muon } from "../ops/muon.ts";
 import { sumOfSquares } from "../ops/reduce.ts";
 import { deriveSeed, Rng } from "../puzzles/rng.ts";
 import type { TrainingBatch } from "./data.ts";
@@ -47,8 +48,14 @@ export interface TrainerSettings {
   emaDecay: number;
   /** Clip the global gradient norm to this (default: no clipping, as the official runs). */
   maxGradNorm?: number;
-  /** Dense optimizer (default the official Adam-atan2). */
-  optimizer: "adamw" | "adam-atan2";
+  /**
+   * Dense optimizer (default the official Adam-atan2). "muon": Muon on the 2-D weight
+   * matrices of the recursive layers (src/ops/muon.ts, update RMS matched to Adam's, so
+   * the same lr and weight decay), Adam-atan2 on everything else (embeddings, heads, inits).
+   */
+  optimizer: "adamw" | "adam-atan2" | "muon";
+  /** Muon's Nesterov momentum (default 0.95; only with optimizer "muon"). */
+  muonMomentum: number;
   /** Adam betas (default [0.9, 0.95]). */
   betas: [number, number];
   /** AdamW epsilon (default 1e-8; Adam-atan2 has none). */
@@ -143,6 +150,7 @@ export function trainerSettings(options: Partial<TrainerSettings> = {}): Trainer
     emaDecay: options.emaDecay ?? 0.999,
     maxGradNorm: options.maxGradNorm,
     optimizer: options.optimizer ?? "adam-atan2",
+    muonMomentum: options.muonMomentum ?? 0.95,
     betas: options.betas ?? [0.9, 0.95],
     eps: options.eps ?? 1e-8,
     lossWeights: options.lossWeights,
@@ -168,8 +176,11 @@ export function trainerSettings(options: Partial<TrainerSettings> = {}): Trainer
   if (!s.betas.every((b) => b >= 0 && b < 1)) {
     throw new RangeError(`betas must be in [0, 1), got ${s.betas}`);
   }
-  if (s.optimizer !== "adamw" && s.optimizer !== "adam-atan2") {
-    throw new RangeError(`unknown optimizer "${s.optimizer}"`);
+  if (!["adamw", "adam-atan2", "muon"].includes(s.optimizer)) {
+    throw new RangeError(`unknown optimizer "${s.optimizer}" (adam-atan2, adamw or muon)`);
+  }
+  if (!(s.muonMomentum >= 0 && s.muonMomentum < 1)) {
+    throw new RangeError(`muonMomentum must be in [0, 1), got ${s.muonMomentum}`);
   }
   if (s.schedule === "cosine" && !(s.totalSteps! > 0)) {
     throw new RangeError("the cosine schedule needs totalSteps");
@@ -370,7 +381,18 @@ export class TRMTrainer {
     const step = s.optimizer === "adamw" ? adamW : adamAtan2;
     for (const name of this.#trainable) {
       const { m, v } = this.#moments.get(name)!;
-      step(gpu, { param: model.weights.get(name)!, grad: grads.get(name)!, m, v }, {
+      const param = model.weights.get(name)!;
+      if (s.optimizer === "muon" && isMuonMatrix(name, param.shape)) {
+        // v stays zero: Muon keeps one moment, and the checkpoint layout stays the same.
+        muon(gpu, { param, grad: grads.get(name)!, m }, {
+          lr,
+          momentum: s.muonMomentum,
+          weightDecay: s.weightDecay,
+          gradScale: scale,
+        });
+        continue;
+      }
+      step(gpu, { param, grad: grads.get(name)!, m, v }, {
         lr,
         beta1: s.betas[0],
         beta2: s.betas[1],
@@ -744,4 +766,13 @@ export class TRMTrainer {
     this.#ema.dispose();
     this.#releaseSlots();
   }
+}
+
+/**
+ * Whether Muon updates this tensor (with optimizer "muon"): the 2-D weights of the
+ * recursive layers. Embeddings, the output and halting heads and the initial states are
+ * not hidden linear maps, so Adam-atan2 keeps them, as Muon's authors advise.
+ */
+export function isMuonMatrix(name: string, shape: readonly number[]): boolean {
+  return shape.length === 2 && name.startsWith("inner.L_level.layers.");
 }

@@ -111,6 +111,32 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "POST /v1/solve with augmentations: a Sudoku answer names its symmetry, reproducibly; mazes refuse it",
+  ...opts,
+  fn: async () => {
+    const app = await real();
+    const body = { puzzle: P4, maxSteps: 2, augmentations: 4 };
+    const res = await post(app, body);
+    assertEquals(res.status, 200, "status");
+    const a = await res.json();
+    const which = a.augmentation ?? 0;
+    assert(Number.isInteger(which) && which >= 0 && which < 4, `augmentation ${a.augmentation}`);
+    assertEquals(a.puzzle, P4.replaceAll(".", "0"), "the answer is about the puzzle as given");
+    assert(/^[0-4]{16}$/.test(a.solution), `solution ${a.solution}`);
+    const b = await (await post(app, body)).json();
+    assertEquals([b.solution, b.augmentation], [a.solution, a.augmentation], "reproducible");
+    const plain = await (await post(app, { puzzle: P4, maxSteps: 2 })).json();
+    assertEquals(plain.augmentation, undefined, "no symmetry field without augmentations");
+    await expectError(
+      await post(app, { maze: "S.\n.G", augmentations: 2 }),
+      400,
+      '"augmentations" applies to Sudoku puzzles and ARC tasks, not mazes',
+    );
+  },
+});
+
+Deno.test({
   name: "POST /v1/solve with samples: the answer names its trajectory; same request, same answer",
   ...opts,
   fn: async () => {

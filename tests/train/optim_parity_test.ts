@@ -191,3 +191,11 @@ Deno.test({
   sanitizeOps: false,
   fn: () => runOptimParity("optim_adamw_mlp.safetensors"),
 });
+
+Deno.test({
+  name:
+    "optimizer parity with PyTorch: Muon on the layer matrices + Adam-atan2, clipping, cosine, EMA (MLP-mixer, 10 slot steps)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () => runOptimParity("optim_muon_mlp.safetensors"),
+});
