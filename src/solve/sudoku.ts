@@ -134,7 +134,7 @@ export function predictOptions(
 /** Turns a predict result back into answers, checking each by the rules. */
 export function decodeSudokuAnswers(
   puzzles: readonly SudokuGrid[],
-  result: PredictResult,
+  result: PredictResult & { chosenAugmentation?: Int32Array },
   haltThreshold: number,
 ): SudokuAnswer[] {
   return puzzles.map((puzzle, b) => {
@@ -150,7 +150,7 @@ export function decodeSudokuAnswers(
       halted: result.haltProbs[b] > haltThreshold,
       haltProb: result.haltProbs[b],
       sample: result.chosenSample?.[b] ?? 0,
-      augmentation: (result as { chosenAugmentation?: Int32Array }).chosenAugmentation?.[b] ?? 0,
+      augmentation: result.chosenAugmentation?.[b] ?? 0,
     };
     if (result.trace) answer.trace = result.trace[b].map((t) => decodeSudoku(t, puzzle.size));
     return answer;

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { PredictResult, TinyRecursiveModel } from "../model/model.ts";
+import type { PredictOptions, TinyRecursiveModel } from "../model/model.ts";
 import type { SudokuSize } from "../puzzles/sudoku_grid.ts";
-import { predictAugmented } from "../solve/augment.ts";
+import { type AugmentedResult, predictAugmented } from "../solve/augment.ts";
 import { type ExamplePool, puzzleIdLookup } from "./data.ts";
 
 /** One inference setting. */
@@ -89,17 +89,26 @@ export async function evaluateSettings(
   ) as SudokuSize | undefined;
   const results: SolveSettingResult[] = [];
   for (const [index, setting] of settings.entries()) {
+    const A = setting.augmentations ?? 1;
+    if (A > 1 && !sudokuSize) {
+      throw new RangeError("augmentations apply to Sudoku models only (4×4, 6×6, 9×9)");
+    }
+    // One path for the warm-up and the timed calls, so both run the same batch shapes
+    // (with symmetries, B × A puzzles a call).
+    const run = (inputs: Int32Array, predict: PredictOptions): Promise<AugmentedResult> =>
+      A > 1
+        ? predictAugmented(model, inputs, predict, { size: sudokuSize!, count: A })
+        : model.predict(inputs, predict).then((r) => ({
+          ...r,
+          chosenAugmentation: new Int32Array(r.exitSteps.length),
+        }));
     // Untimed warm-up: the first call of a shape compiles its kernels (seconds on a CPU).
-    await model.predict(Int32Array.from(pool.inputs.subarray(0, Math.min(total, batchSize) * L)), {
+    await run(Int32Array.from(pool.inputs.subarray(0, Math.min(total, batchSize) * L)), {
       maxRefinementSteps: 1,
       samples: setting.samples,
       noise: setting.noise,
     });
     const started = performance.now();
-    const A = setting.augmentations ?? 1;
-    if (A > 1 && !sudokuSize) {
-      throw new RangeError("augmentations apply to Sudoku models only (4×4, 6×6, 9×9)");
-    }
     let exact = 0, correct = 0, valid = 0, steps = 0, sampled = 0, augmented = 0;
     for (let start = 0; start < total; start += batchSize) {
       const B = Math.min(batchSize, total - start);
@@ -112,16 +121,7 @@ export async function evaluateSettings(
         seed: setting.seed,
         puzzleIds: Int32Array.from({ length: B }, (_, i) => puzzleIdOf(start + i)),
       };
-      let chosenAugmentation: Int32Array | undefined;
-      let r: PredictResult;
-      if (A > 1) {
-        const aug = await predictAugmented(model, inputs, predict, {
-          size: sudokuSize!,
-          count: A,
-        });
-        r = aug;
-        chosenAugmentation = aug.chosenAugmentation;
-      } else r = await model.predict(inputs, predict);
+      const r = await run(inputs, predict);
       for (let b = 0; b < B; b++) {
         let all = true;
         for (let t = 0; t < L; t++) {
@@ -134,7 +134,7 @@ export async function evaluateSettings(
         if (all) exact++;
         steps += r.exitSteps[b];
         if ((r.chosenSample?.[b] ?? 0) !== 0) sampled++;
-        if ((chosenAugmentation?.[b] ?? 0) !== 0) augmented++;
+        if (r.chosenAugmentation[b] !== 0) augmented++;
       }
       options.onProgress?.(index, start + B, total);
     }

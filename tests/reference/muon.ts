@@ -4,24 +4,18 @@
  * the Gram-side form the GPU code uses, so the two check each other.
  */
 
+import { transposeRef } from "./elementwise.ts";
+import { refMatmul } from "./matmul.ts";
+
 const [A, B, C] = [3.4445, -4.775, 2.0315];
 
 /** [r, c] row-major times [c, k] row-major. */
 function mul(x: Float64Array, y: Float64Array, r: number, c: number, k: number): Float64Array {
-  const out = new Float64Array(r * k);
-  for (let i = 0; i < r; i++) {
-    for (let p = 0; p < c; p++) {
-      const xi = x[i * c + p];
-      for (let j = 0; j < k; j++) out[i * k + j] += xi * y[p * k + j];
-    }
-  }
-  return out;
+  return refMatmul(x, y, new Float64Array(r * k), { m: r, n: k, k: c });
 }
 
 function transpose(x: Float64Array, r: number, c: number): Float64Array {
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x[i * c + j];
-  return out;
+  return transposeRef(x, 1, r, c);
 }
 
 /** Newton–Schulz orthogonalisation of x [rows, cols] (Frobenius norm ≤ 1 already). */
