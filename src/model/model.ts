@@ -121,6 +121,14 @@ export interface PredictOptions {
    * is all zeros with exit step 0.
    */
   isDropped?: (index: number) => boolean;
+  /**
+   * Consecutive puzzles that halt together (default 1; must divide the batch): a group
+   * stops at the first step where any of its puzzles is confident (or at the cap), and
+   * every member records its answer and halting probability then. Test-time augmentation
+   * passes a puzzle's symmetries as one group, so the views stop once one of them is sure
+   * instead of each running on to its own halt.
+   */
+  haltGroup?: number;
 }
 
 /** Most trajectories per puzzle that {@linkcode TinyRecursiveModel.predict} runs. */
@@ -367,7 +375,8 @@ export class TinyRecursiveModel {
   /**
    * Predicts answers, halting each example once sigmoid(q_halt) > haltThreshold. Halted
    * examples leave the batch (the rest is compacted), so they stop costing compute; each
-   * example's result equals what it would get alone.
+   * example's result equals what it would get alone (with `haltGroup`, what its group gets
+   * alone).
    *
    * With `samples: K > 1` (PTRM-style test-time sampling), each puzzle runs K trajectories
    * at once: trajectory 0 is the plain one, the others add Gaussian noise (`noise`) to the
@@ -391,8 +400,13 @@ export class TinyRecursiveModel {
     const seed = options.seed ?? 0;
     const L = this.config.seqLen;
     const V = this.config.vocabSize;
+    const G = options.haltGroup ?? 1;
     const ids = this.uploadTokens(inputs);
     const total = ids.shape[0];
+    if (!Number.isInteger(G) || G < 1 || total % G !== 0) {
+      ids.release();
+      throw new RangeError(`haltGroup must be a positive integer dividing ${total}, got ${G}`);
+    }
     const allPuzzleIds = options.puzzleIds ?? new Int32Array(total);
     const predictions = new Int32Array(total * L);
     const exitSteps = new Int32Array(total);
@@ -447,12 +461,21 @@ export class TinyRecursiveModel {
       out.logits.release();
       out.q.release();
       const keep: number[] = [];
-      active.forEach((orig, a) => {
+      const bestOf = active.map((_, a) => {
         let best = a * K, bestProb = sigmoid(qData[2 * best]);
         for (let r = a * K + 1; r < (a + 1) * K; r++) {
           const prob = sigmoid(qData[2 * r]);
           if (prob > bestProb) [best, bestProb] = [r, prob];
         }
+        return { best, bestProb };
+      });
+      // A group's members are active together (they start together and leave together).
+      const groupDone = new Set<number>();
+      active.forEach((orig, a) => {
+        if (bestOf[a].bestProb > threshold) groupDone.add(Math.floor(orig / G));
+      });
+      active.forEach((orig, a) => {
+        const { best, bestProb } = bestOf[a];
         if (rowTrace) {
           for (let k = 0; k < K; k++) {
             const r = a * K + k;
@@ -461,7 +484,7 @@ export class TinyRecursiveModel {
         } else if (trace) {
           trace[orig].push(Int32Array.from(predData.subarray(best * L, (best + 1) * L)));
         }
-        if (bestProb > threshold || step === maxSteps) {
+        if (groupDone.has(Math.floor(orig / G)) || step === maxSteps) {
           predictions.set((predData as Int32Array).subarray(best * L, (best + 1) * L), orig * L);
           exitSteps[orig] = step;
           haltProbs[orig] = bestProb;

@@ -67,7 +67,9 @@ export function augmentationTransforms(
 /**
  * `model.predict` over `count` symmetries of each Sudoku in `inputs` (tokens [B, size²]),
  * keeping per puzzle the answer with the highest halting probability (ties: the lower
- * symmetry index). One predict call runs B × count puzzles (× samples trajectories).
+ * symmetry index). One predict call runs B × count puzzles (× samples trajectories); a
+ * puzzle's symmetries form one halting group, so all of them stop at the first step where
+ * one is confident, and the choice is made among their answers at that step.
  *
  * @example
  * ```ts ignore
@@ -103,6 +105,8 @@ export async function predictAugmented(
     puzzleIds: options.puzzleIds &&
       Int32Array.from({ length: B * A }, (_, i) => options.puzzleIds![Math.floor(i / A)]),
     isDropped: isDropped && ((i) => isDropped(Math.floor(i / A))),
+    // A puzzle's views stop together, at the first step where one of them is confident.
+    haltGroup: A * (options.haltGroup ?? 1),
   });
   const predictions = new Int32Array(B * L);
   const exitSteps = new Int32Array(B);

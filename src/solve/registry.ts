@@ -37,6 +37,8 @@ export interface ModelAccuracy {
   haltThreshold?: number;
   /** Trajectories per puzzle used for the measurement (default 1). */
   samples?: number;
+  /** Sudoku symmetries per puzzle used for the measurement (default 1). */
+  augmentations?: number;
   /**
    * Exact fraction when every puzzle runs all N_sup supervision steps and is scored on the
    * last (the official evaluation), beside `exact` at the halting setting `solve` uses.
@@ -104,6 +106,8 @@ export const ModelAccuracySchema: z.ZodType<ModelAccuracy> = z.object({
   haltThreshold: z.number().optional(),
   /** Trajectories per puzzle used for the measurement (default 1). */
   samples: z.number().int().min(1).optional(),
+  /** Sudoku symmetries per puzzle used for the measurement (default 1). */
+  augmentations: z.number().int().min(1).optional(),
   /** Exact fraction when all N_sup steps run (the official evaluation). */
   allStepsExact: z.number().min(0).max(1).optional(),
 });

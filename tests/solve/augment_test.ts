@@ -1,8 +1,8 @@
 /**
  * Test-time augmentation (src/solve/augment.ts) against stand-in models, no GPU: the
  * answers come back in the puzzle's own frame, the most confident symmetry is chosen (never
- * the valid one for being valid), a puzzle's answer does not depend on its batch, and drops
- * and traces map to the right puzzle.
+ * the valid one for being valid), a puzzle's answer does not depend on its batch, drops and
+ * traces map to the right puzzle, and a puzzle's symmetries are one halting group.
  */
 import type { PredictOptions, PredictResult } from "../../src/model/model.ts";
 import { encodeSudoku } from "../../src/puzzles/encoding.ts";
@@ -106,6 +106,7 @@ Deno.test("predictAugmented: every symmetry's answer maps back to the puzzle's o
   const r = await predictAugmented(model, inputs, { trace: true }, { size: 9, count: 6, seed: 3 });
   assertEquals(model.calls.length, 1, "one predict call");
   assertEquals(model.calls[0].inputs.length, 3 * 6 * 81, "B × A puzzles");
+  assertEquals(model.calls[0].options.haltGroup, 6, "a puzzle's symmetries halt together");
   PUZZLES9.forEach((p, b) => {
     const want = Int32Array.from(p.solution.cells, (d) => d + 1);
     assertEquals([...r.predictions.subarray(b * 81, (b + 1) * 81)], [...want], `puzzle ${b}`);
