@@ -61,6 +61,8 @@ Solve mode (as cli.ts solve runs; chosen by any of these options):
                         Sudoku: solve each puzzle under A symmetries (the puzzle as given and
                         A-1 random relabellings/permutations), map each answer back and keep
                         the one the halting head is most confident in; one row per setting
+  --view-quorum Q       with --augmentations: stop a puzzle's views once Q of them have halted
+                        (default: every view runs to its own halt; 1 is fastest)
   --halt-threshold P    stop a puzzle once its halting probability exceeds P (default 0.9)
   --noise S             latent noise of the sampled trajectories (default 0.1)
   --seed N              noise and symmetry seed (default 0)
@@ -146,6 +148,8 @@ interface EvalFlags {
   stepList?: number[];
   sampleList?: number[];
   augmentList?: number[];
+  /** --view-quorum: views that must halt before a puzzle's others stop (default all). */
+  viewQuorum?: number;
   haltThreshold?: number;
   noise?: number;
   seed: number;
@@ -165,6 +169,7 @@ function evalFlags(args: string[]): EvalFlags | "help" {
     steps: { type: "string" },
     samples: { type: "string" },
     augmentations: { type: "string" },
+    "view-quorum": { type: "string" },
     "halt-threshold": { type: "string" },
     noise: { type: "string" },
     seed: { type: "string" },
@@ -193,11 +198,12 @@ function evalFlags(args: string[]): EvalFlags | "help" {
     stepList: intList(values.steps as string | undefined, "steps", 1024),
     sampleList,
     augmentList,
+    viewQuorum: intOption(values, "view-quorum", 1, 64),
     haltThreshold,
     noise,
     seed: intOption(values, "seed", 0, Number.MAX_SAFE_INTEGER) ?? 0,
     solveMode: sampleList !== undefined || augmentList !== undefined ||
-      haltThreshold !== undefined ||
+      haltThreshold !== undefined || values["view-quorum"] !== undefined ||
       noise !== undefined || values.seed !== undefined,
     gpu: gpuOptions(values),
   };
@@ -280,6 +286,7 @@ async function solveTable(
           maxSteps,
           samples,
           augmentations,
+          viewQuorum: f.viewQuorum,
           haltThreshold: f.haltThreshold ?? 0.9,
           noise: f.noise,
           seed: f.seed,
@@ -304,7 +311,9 @@ async function solveTable(
   }
   console.log(
     `${rows[0].count} puzzles, halt threshold ${rows[0].haltThreshold}` +
-      (f.noise !== undefined ? `, noise ${f.noise}` : "") + ` (${adapter})`,
+      (f.noise !== undefined ? `, noise ${f.noise}` : "") +
+      (f.viewQuorum !== undefined ? `, views stop once ${f.viewQuorum} halted` : "") +
+      ` (${adapter})`,
   );
   console.log("steps  samples  augment.   exact    cells  mean steps  puzzles/s  s/puzzle");
   for (const r of rows) {

@@ -129,6 +129,13 @@ export interface PredictOptions {
    * instead of each running on to its own halt.
    */
   haltGroup?: number;
+  /**
+   * How many members of a `haltGroup` must have halted before the group stops (default 1,
+   * at most the group size). A member that halts earlier leaves the batch with its own
+   * answer; at the quorum the others record theirs. The group size runs every member to
+   * its own halt (no early stop).
+   */
+  haltQuorum?: number;
 }
 
 /** Most trajectories per puzzle that {@linkcode TinyRecursiveModel.predict} runs. */
@@ -403,10 +410,17 @@ export class TinyRecursiveModel {
     const G = options.haltGroup ?? 1;
     const ids = this.uploadTokens(inputs);
     const total = ids.shape[0];
+    const quorum = options.haltQuorum ?? 1;
     if (!Number.isInteger(G) || G < 1 || total % G !== 0) {
       ids.release();
       throw new RangeError(`haltGroup must be a positive integer dividing ${total}, got ${G}`);
     }
+    if (!Number.isInteger(quorum) || quorum < 1 || quorum > G) {
+      ids.release();
+      throw new RangeError(`haltQuorum must be an integer in [1, haltGroup = ${G}], got ${quorum}`);
+    }
+    // Per group, how many of its members have halted so far.
+    const groupHalted = new Int32Array(total / G);
     const allPuzzleIds = options.puzzleIds ?? new Int32Array(total);
     const predictions = new Int32Array(total * L);
     const exitSteps = new Int32Array(total);
@@ -469,13 +483,12 @@ export class TinyRecursiveModel {
         }
         return { best, bestProb };
       });
-      // A group's members are active together (they start together and leave together).
-      const groupDone = new Set<number>();
       active.forEach((orig, a) => {
-        if (bestOf[a].bestProb > threshold) groupDone.add(Math.floor(orig / G));
+        if (bestOf[a].bestProb > threshold) groupHalted[Math.floor(orig / G)]++;
       });
       active.forEach((orig, a) => {
         const { best, bestProb } = bestOf[a];
+        const groupDone = groupHalted[Math.floor(orig / G)] >= quorum;
         if (rowTrace) {
           for (let k = 0; k < K; k++) {
             const r = a * K + k;
@@ -484,7 +497,7 @@ export class TinyRecursiveModel {
         } else if (trace) {
           trace[orig].push(Int32Array.from(predData.subarray(best * L, (best + 1) * L)));
         }
-        if (groupDone.has(Math.floor(orig / G)) || step === maxSteps) {
+        if (bestProb > threshold || groupDone || step === maxSteps) {
           predictions.set((predData as Int32Array).subarray(best * L, (best + 1) * L), orig * L);
           exitSteps[orig] = step;
           haltProbs[orig] = bestProb;

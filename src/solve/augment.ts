@@ -67,9 +67,10 @@ export function augmentationTransforms(
 /**
  * `model.predict` over `count` symmetries of each Sudoku in `inputs` (tokens [B, size²]),
  * keeping per puzzle the answer with the highest halting probability (ties: the lower
- * symmetry index). One predict call runs B × count puzzles (× samples trajectories); a
- * puzzle's symmetries form one halting group, so all of them stop at the first step where
- * one is confident, and the choice is made among their answers at that step.
+ * symmetry index). One predict call runs B × count puzzles (× samples trajectories). A
+ * puzzle's symmetries form one halting group: with `quorum: Q` its other views stop once Q
+ * of them have halted (faster; on easy 9×9 puzzles Q = 1 lets an early, over-confident wrong
+ * view win); by default every view runs to its own halt.
  *
  * @example
  * ```ts ignore
@@ -81,9 +82,14 @@ export async function predictAugmented(
   model: AugmentPredictor,
   inputs: Int32Array,
   options: PredictOptions,
-  augment: { size: SudokuSize; count: number; seed?: number },
+  augment: { size: SudokuSize; count: number; seed?: number; quorum?: number },
 ): Promise<AugmentedResult> {
   const { size, count } = augment;
+  if (augment.quorum !== undefined && !(augment.quorum >= 1 && augment.quorum <= count)) {
+    throw new RangeError(
+      `quorum must be in [1, ${count}] (the number of views), got ${augment.quorum}`,
+    );
+  }
   const L = size * size;
   if (inputs.length % L !== 0) {
     throw new RangeError(`${inputs.length} tokens are not whole ${size}×${size} puzzles`);
@@ -105,8 +111,9 @@ export async function predictAugmented(
     puzzleIds: options.puzzleIds &&
       Int32Array.from({ length: B * A }, (_, i) => options.puzzleIds![Math.floor(i / A)]),
     isDropped: isDropped && ((i) => isDropped(Math.floor(i / A))),
-    // A puzzle's views stop together, at the first step where one of them is confident.
+    // A puzzle's views are one group; the others stop once `quorum` of them have halted.
     haltGroup: A * (options.haltGroup ?? 1),
+    haltQuorum: (augment.quorum ?? A) * (options.haltGroup ?? 1),
   });
   const predictions = new Int32Array(B * L);
   const exitSteps = new Int32Array(B);

@@ -25,6 +25,11 @@ export interface SolveSetting {
   seed?: number;
   /** Sudoku symmetries per puzzle (test-time augmentation; default 1: the puzzle as given). */
   augmentations?: number;
+  /**
+   * With symmetries: how many of a puzzle's views must have halted before the others stop
+   * (default: all of them, each view runs to its own halt; capped at `augmentations`).
+   */
+  viewQuorum?: number;
 }
 
 /** Scores of one setting. */
@@ -97,7 +102,11 @@ export async function evaluateSettings(
     // (with symmetries, B × A puzzles a call).
     const run = (inputs: Int32Array, predict: PredictOptions): Promise<AugmentedResult> =>
       A > 1
-        ? predictAugmented(model, inputs, predict, { size: sudokuSize!, count: A })
+        ? predictAugmented(model, inputs, predict, {
+          size: sudokuSize!,
+          count: A,
+          quorum: setting.viewQuorum && Math.min(setting.viewQuorum, A),
+        })
         : model.predict(inputs, predict).then((r) => ({
           ...r,
           chosenAugmentation: new Int32Array(r.exitSteps.length),

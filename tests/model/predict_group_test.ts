@@ -2,7 +2,7 @@
  * `predict`'s `haltGroup`: consecutive puzzles stop together at the first step where one
  * of them is confident, and each member's answer is then exactly what it has after that
  * many steps alone (so a group costs no accuracy on the member that halted, and stops the
- * others early).
+ * others early); with `haltQuorum` equal to the group size every member runs to its own halt.
  */
 import assert from "node:assert/strict";
 import { encodeSudokuBatch } from "../../src/solve/sudoku.ts";
@@ -44,6 +44,11 @@ Deno.test("predict with haltGroup: a group stops at its first confident member's
     }
   }
   assert.ok(differing > 0, "the test needs a group whose members halt at different steps alone");
+  // A quorum of the whole group runs every member to its own halt: the same as alone.
+  const everyone = await model.predict(inputs, { ...opts, haltGroup: 2, haltQuorum: 2 });
+  assert.deepEqual(Array.from(everyone.exitSteps), Array.from(alone.exitSteps));
+  assert.deepEqual(Array.from(everyone.predictions), Array.from(alone.predictions));
+  await assert.rejects(() => model.predict(inputs, { haltGroup: 2, haltQuorum: 3 }), /haltQuorum/);
   await assert.rejects(() => model.predict(inputs, { haltGroup: 3 }), /haltGroup/);
   await assert.rejects(() => model.predict(inputs, { haltGroup: 0 }), /haltGroup/);
 });

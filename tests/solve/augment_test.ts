@@ -106,7 +106,8 @@ Deno.test("predictAugmented: every symmetry's answer maps back to the puzzle's o
   const r = await predictAugmented(model, inputs, { trace: true }, { size: 9, count: 6, seed: 3 });
   assertEquals(model.calls.length, 1, "one predict call");
   assertEquals(model.calls[0].inputs.length, 3 * 6 * 81, "B × A puzzles");
-  assertEquals(model.calls[0].options.haltGroup, 6, "a puzzle's symmetries halt together");
+  assertEquals(model.calls[0].options.haltGroup, 6, "a puzzle's symmetries form one group");
+  assertEquals(model.calls[0].options.haltQuorum, 6, "by default every view runs to its own halt");
   PUZZLES9.forEach((p, b) => {
     const want = Int32Array.from(p.solution.cells, (d) => d + 1);
     assertEquals([...r.predictions.subarray(b * 81, (b + 1) * 81)], [...want], `puzzle ${b}`);
