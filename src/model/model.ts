@@ -122,18 +122,16 @@ export interface PredictOptions {
    */
   isDropped?: (index: number) => boolean;
   /**
-   * Consecutive puzzles that halt together (default 1; must divide the batch): a group
-   * stops at the first step where any of its puzzles is confident (or at the cap), and
-   * every member records its answer and halting probability then. Test-time augmentation
-   * passes a puzzle's symmetries as one group, so the views stop once one of them is sure
-   * instead of each running on to its own halt.
+   * Consecutive puzzles that halt as a group (default 1; must divide the batch): once
+   * `haltQuorum` of a group's members have halted, the others stop too and record their
+   * answer and halting probability at that step. Test-time augmentation passes a puzzle's
+   * symmetries as one group.
    */
   haltGroup?: number;
   /**
-   * How many members of a `haltGroup` must have halted before the group stops (default 1,
-   * at most the group size). A member that halts earlier leaves the batch with its own
-   * answer; at the quorum the others record theirs. The group size runs every member to
-   * its own halt (no early stop).
+   * How many members of a `haltGroup` must have halted before the group stops (default 1:
+   * at the first confident member; at most the group size, which runs every member to its
+   * own halt). A member that halts earlier leaves the batch with its own answer.
    */
   haltQuorum?: number;
 }
@@ -475,16 +473,14 @@ export class TinyRecursiveModel {
       out.logits.release();
       out.q.release();
       const keep: number[] = [];
-      const bestOf = active.map((_, a) => {
+      const bestOf = active.map((orig, a) => {
         let best = a * K, bestProb = sigmoid(qData[2 * best]);
         for (let r = a * K + 1; r < (a + 1) * K; r++) {
           const prob = sigmoid(qData[2 * r]);
           if (prob > bestProb) [best, bestProb] = [r, prob];
         }
+        if (bestProb > threshold) groupHalted[Math.floor(orig / G)]++;
         return { best, bestProb };
-      });
-      active.forEach((orig, a) => {
-        if (bestOf[a].bestProb > threshold) groupHalted[Math.floor(orig / G)]++;
       });
       active.forEach((orig, a) => {
         const { best, bestProb } = bestOf[a];

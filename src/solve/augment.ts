@@ -85,11 +85,6 @@ export async function predictAugmented(
   augment: { size: SudokuSize; count: number; seed?: number; quorum?: number },
 ): Promise<AugmentedResult> {
   const { size, count } = augment;
-  if (augment.quorum !== undefined && !(augment.quorum >= 1 && augment.quorum <= count)) {
-    throw new RangeError(
-      `quorum must be in [1, ${count}] (the number of views), got ${augment.quorum}`,
-    );
-  }
   const L = size * size;
   if (inputs.length % L !== 0) {
     throw new RangeError(`${inputs.length} tokens are not whole ${size}×${size} puzzles`);
@@ -111,9 +106,9 @@ export async function predictAugmented(
     puzzleIds: options.puzzleIds &&
       Int32Array.from({ length: B * A }, (_, i) => options.puzzleIds![Math.floor(i / A)]),
     isDropped: isDropped && ((i) => isDropped(Math.floor(i / A))),
-    // A puzzle's views are one group; the others stop once `quorum` of them have halted.
-    haltGroup: A * (options.haltGroup ?? 1),
-    haltQuorum: (augment.quorum ?? A) * (options.haltGroup ?? 1),
+    // A puzzle's views are one group (predict checks the quorum against it).
+    haltGroup: A,
+    haltQuorum: augment.quorum ?? A,
   });
   const predictions = new Int32Array(B * L);
   const exitSteps = new Int32Array(B);
